@@ -68,12 +68,28 @@ def unescape(body: str, pos: int = 0) -> str:
     return out
 
 
-def _check_depth(value: Value, pos: int) -> Value:
-    if value.depth > MAX_DEPTH:
-        raise _Fail(
-            E.E_DEPTH_EXCEEDED, f"more than {MAX_DEPTH} contracts, arrays and objects nested", pos
-        )
-    return value
+def _too_deep(pos: int) -> _Fail:
+    return _Fail(
+        E.E_DEPTH_EXCEEDED, f"more than {MAX_DEPTH} contracts, arrays and objects nested", pos
+    )
+
+
+_INF = float("inf")
+_FIELD_STRIP = _WS + "🜁"
+# Longest digit strings that can still be in range (the parser checks length before int()).
+_INT_CHARS = len(str(INT_MIN))
+_ID_DIGITS = len(str(CONTRACT_ID_MAX))
+_INDEX_DIGITS = len(str(FIELD_INDEX_MAX))
+
+
+def _short(digits: str) -> str:
+    """A number for a message: very long ones are cut in the middle."""
+    return digits if len(digits) <= 40 else f"{digits[:20]}…{digits[-10:]} ({len(digits)} chars)"
+
+
+def _field_pos(tok) -> int:
+    """Offset of the 🜁 of a FIELD token (it may start with whitespace)."""
+    return tok.start_pos + len(tok) - len(tok.lstrip(_WS))
 
 
 class ToValue(Transformer):
@@ -93,16 +109,20 @@ class ToValue(Transformer):
 
     def int(self, children):
         tok = children[0]
-        n = int(tok)
-        if not INT_MIN <= n <= INT_MAX:
-            raise _Fail(E.E_RANGE, f"integer {tok} is outside the signed 64-bit range", tok.start_pos)
-        return Int(n)
+        # Length first: int() of a 5,000-digit string raises ValueError (CPython's digit
+        # limit), and anything over 20 characters is out of range anyway.
+        if len(tok) > _INT_CHARS or not INT_MIN <= int(tok) <= INT_MAX:
+            raise _Fail(
+                E.E_RANGE, f"integer {_short(tok)} is outside the signed 64-bit range",
+                tok.start_pos,
+            )
+        return Int(int(tok))
 
     def float(self, children):
         tok = children[0]
         x = float(tok)
-        if x in (float("inf"), float("-inf")):
-            raise _Fail(E.E_RANGE, f"float {tok} is too large for a double", tok.start_pos)
+        if x == _INF or x == -_INF:
+            raise _Fail(E.E_RANGE, f"float {_short(tok)} is too large for a double", tok.start_pos)
         return Float(x)
 
     def text(self, children):
@@ -116,48 +136,65 @@ class ToValue(Transformer):
         return Handle(children[0][1:])
 
     def field(self, children):
+        # The token is whitespace, 🜁, digits, whitespace: stripping all four leaves the
+        # digits. The position is only worked out when there is an error to report.
         tok, value = children
-        digits = tok.strip(_WS)[1:]
-        pos = tok.start_pos + len(tok) - len(tok.lstrip(_WS))
-        index = int(digits)
-        if index > FIELD_INDEX_MAX:
-            raise _Fail(E.E_RANGE, f"field index {digits} is above {FIELD_INDEX_MAX}", pos)
-        return index, value, pos
+        digits = tok.strip(_FIELD_STRIP)
+        if len(digits) > _INDEX_DIGITS or int(digits) > FIELD_INDEX_MAX:
+            raise _Fail(
+                E.E_RANGE, f"field index {_short(digits)} is above {FIELD_INDEX_MAX}",
+                _field_pos(tok),
+            )
+        return int(digits), value, tok
 
     def contract(self, children):
         tok = children[0]
-        cid = int(tok[1:])
-        if cid > CONTRACT_ID_MAX:
-            raise _Fail(E.E_RANGE, f"contract id {cid} is above {CONTRACT_ID_MAX}", tok.start_pos)
+        digits = tok[1:]
+        if len(digits) > _ID_DIGITS or int(digits) > CONTRACT_ID_MAX:
+            raise _Fail(
+                E.E_RANGE, f"contract id {_short(digits)} is above {CONTRACT_ID_MAX}",
+                tok.start_pos,
+            )
         fields = []
         last = -1
-        for index, value, pos in children[1:]:
+        for index, value, field_tok in children[1:]:
             if index <= last:
                 raise _Fail(
                     E.E_FIELD_ORDER,
                     f"field index {index} after {last}: indices must be strictly ascending",
-                    pos,
+                    _field_pos(field_tok),
                 )
             last = index
             fields.append((index, value))
-        return _check_depth(Contract(cid, fields), tok.start_pos)
+        value = Contract(int(digits), fields)
+        if value.depth > MAX_DEPTH:
+            raise _too_deep(tok.start_pos)
+        return value
 
     def array(self, children):
-        return _check_depth(Array(children[1:]), children[0].start_pos)
+        value = Array(children[1:])
+        if value.depth > MAX_DEPTH:
+            raise _too_deep(children[0].start_pos)
+        return value
 
     def entry(self, children):
         key, value = children
         return key, value
 
     def object(self, children):
-        seen = set()
-        for key, _ in children[1:]:
-            if key in seen:
-                raise _Fail(E.E_DUPLICATE_KEY, f"object key {key!s} appears twice", key.start_pos)
-            seen.add(key)
-        return _check_depth(
-            Object((str(k), v) for k, v in children[1:]), children[0].start_pos
-        )
+        entries = children[1:]
+        if len(entries) > 1:
+            seen = set()
+            for key, _ in entries:
+                if key in seen:
+                    raise _Fail(
+                        E.E_DUPLICATE_KEY, f"object key {key!s} appears twice", key.start_pos
+                    )
+                seen.add(key)
+        value = Object([(str(k), v) for k, v in entries])
+        if value.depth > MAX_DEPTH:
+            raise _too_deep(children[0].start_pos)
+        return value
 
 
 # What each terminal means to a reader, for "expected ..." messages.
@@ -182,6 +219,7 @@ TERMINAL_NAMES = {
     "_COLON": "':'",
     "_WS": "whitespace",
     "$END": "end of input",
+    "<END-OF-FILE>": "end of input",  # how Lark's lexer names the end in `allowed`
 }
 
 # Mistakes common enough to deserve their own explanation: (pattern at the error, hint).
@@ -195,7 +233,7 @@ HINTS = (
     (re.compile(r"[\[\]]"), "LC-R arrays are 🜃 ... 🜄, not ASCII [ ... ]"),
     (re.compile(r"[{}]"), "LC-R objects are ◇ ... ◆, not ASCII { ... }"),
     (re.compile(r'"(?:[^"\\]|\\.)*$'), "unterminated text string"),
-    (re.compile(r'"'), "bad escape or raw control character in text"),
+    (re.compile(r'"'), "text cannot stand here; object keys are bare identifiers"),
     (re.compile(r"(?:true|false|null)\b"), "LC-R spells these ⊤, ⊥ and ∅"),
 )
 
@@ -207,13 +245,16 @@ VALUE_START = {
 }
 
 
-def _describe(expected) -> str:
+def _describe(expected, terminal_names=None, value_start=None) -> str:
+    # The tables default to LC-R's; lcr.hlxl passes HLXL's (same messages, other track).
+    terminal_names = TERMINAL_NAMES if terminal_names is None else terminal_names
+    value_start = VALUE_START if value_start is None else value_start
     expected = set(expected)
     names = set()
-    if VALUE_START <= expected:
-        expected -= VALUE_START
+    if value_start <= expected:
+        expected -= value_start
         names.add("a value")
-    names = sorted(names | {TERMINAL_NAMES.get(t, t) for t in expected})
+    names = sorted(names | {terminal_names.get(t, t) for t in expected})
     return ", ".join(names) if names else "nothing"
 
 
@@ -221,28 +262,58 @@ def _show(s: str) -> str:
     return repr(s[:1]) if s else "end of input"
 
 
-def _from_lark(err: UnexpectedInput, text: str) -> LCRError:
-    """Translate a Lark exception into an LCRError at the same place."""
+def _from_lark(
+    err: UnexpectedInput, text: str, terminal_names=None, value_start=None, hints=None
+) -> LCRError:
+    """Translate a Lark exception into an LCRError at the same place (LC-R's tables of
+    terminal names, value starts and hints unless others are given)."""
     if isinstance(err, UnexpectedCharacters):
         pos = err.pos_in_stream
         expected = err.allowed or set()
         found = _show(text[pos:])
+        if text.startswith('"', pos) and (text_err := _text_error(text, pos)):
+            return text_err
     elif isinstance(err, UnexpectedToken):
         tok = err.token
         if tok.type == "$END":
             pos, found = len(text), "end of input"
+        elif not str(tok).strip(_WS):
+            # A whitespace-only token where none may be (`◇x :1◆`, `🜃1 2🜄`).
+            pos, found = tok.start_pos, "whitespace"
         else:
             pos, found = tok.start_pos, _show(str(tok).lstrip(_WS))
             pos += len(tok) - len(str(tok).lstrip(_WS))
         expected = err.expected
     else:  # UnexpectedEOF
         pos, found, expected = len(text), "end of input", getattr(err, "expected", ())
-    message = f"unexpected {found}: expected {_describe(expected)}"
+    message = f"unexpected {found}: expected {_describe(expected, terminal_names, value_start)}"
     rest = text[pos:]
-    for pattern, hint in HINTS:
+    for pattern, hint in HINTS if hints is None else hints:
         if pattern.match(rest):
             message += f" ({hint})"
             break
+    return LCRError(E.E_LC_PARSE, message).at(text, pos)
+
+
+# The longest valid start of a text string after its opening quote; where it stops is
+# where the string goes wrong (same character classes as TEXT in grammar/lcr.lark).
+_TEXT_PREFIX = re.compile(r'(?:[^"\\\x00-\x1f]|\\["\\nrt]|\\u[0-9a-fA-F]{4})*')
+
+
+def _text_error(text: str, start: int) -> LCRError | None:
+    """A text string that does not lex: an error at the character that breaks it (None
+    when the string at ``start`` is complete, so the trouble is elsewhere)."""
+    pos = _TEXT_PREFIX.match(text, start + 1).end()
+    if pos >= len(text):
+        return LCRError(E.E_LC_PARSE, "unterminated text string").at(text, start)
+    if text[pos] == "\\":
+        bad = text[pos : pos + 2]
+        return LCRError(
+            E.E_LC_PARSE, f"bad escape {bad} in text: expected \\\" \\\\ \\n \\r \\t or \\uXXXX"
+        ).at(text, pos)
+    if text[pos] == '"':
+        return None
+    message = f"raw control character U+{ord(text[pos]):04X} in text: escape it"
     return LCRError(E.E_LC_PARSE, message).at(text, pos)
 
 
@@ -252,7 +323,8 @@ _PARSER = lalr("lcr", ToValue())
 def check_size(text: str) -> None:
     """``E_SIZE_EXCEEDED`` when ``text`` is longer than 1 MiB of UTF-8."""
     if len(text) * 4 > MAX_SIZE and len(text.encode("utf-8", "surrogatepass")) > MAX_SIZE:
-        raise LCRError(E.E_SIZE_EXCEEDED, f"value longer than {MAX_SIZE} bytes of UTF-8").at(text, 0)
+        message = f"value longer than {MAX_SIZE} bytes of UTF-8"
+        raise LCRError(E.E_SIZE_EXCEEDED, message).at(text, 0)
 
 
 def parse(text: str) -> Value:

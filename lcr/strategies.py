@@ -54,7 +54,7 @@ def _containers(children):
         st.integers(0, FIELD_INDEX_MAX), unique=True, max_size=5
     ).map(sorted)
     contracts = st.builds(
-        lambda cid, idx, vals: Contract(cid, zip(idx, vals)),
+        lambda cid, idx, vals: Contract(cid, zip(idx, vals, strict=False)),
         st.integers(0, CONTRACT_ID_MAX),
         indices,
         st.lists(children, min_size=5, max_size=5),

@@ -1,0 +1,162 @@
+"""Runs the phases: draws values from each phase's frames, turns them into task records,
+checks every record, assigns splits and adds replay.
+
+``PHASES`` (data) lists each phase's module, default size (records before replay, about
+three times the issue's floors) and length limits; ``compile_phases`` builds phases 1..N in
+order (later phases replay earlier ones and a source keeps its split across phases, so a
+phase's content does not depend on which phases are written).
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+
+from lcr.corpus.records import (
+    MAX_PAIR_CHARS,
+    TASKS,
+    CompileError,
+    check_pair,
+    check_value,
+    count_ops,
+    top_op,
+)
+from lcr.corpus.splits import GEN_BOOST, GEN_RULES, Splitter
+from lcr.printer import dumps
+
+# phase -> module, records before replay, limits on en2lcr records (words of English,
+# characters of LC-R); a drawn example outside the limits is redrawn, not written.
+PHASES = {
+    1: {"module": "lcr.corpus.phase1", "size": 1500, "floor": 500},
+    2: {"module": "lcr.corpus.phase2", "size": 1800, "floor": 600},
+    3: {"module": "lcr.corpus.phase3", "size": 1200, "floor": 400,
+        "limits": {"words": (30, 100), "lcr_chars": (200, 700)}},
+    4: {"module": "lcr.corpus.phase4", "size": 1500, "floor": 500},
+}
+REPLAY_FRACTION = 0.2  # of the earlier phases' (non-replay) train records
+MAX_ATTEMPTS_PER_RECORD = 40
+
+
+class Progress:
+    """A one-line progress report on stderr (no dependency beyond the standard library)."""
+
+    def __init__(self, stream, enabled: bool):
+        self.stream, self.enabled = stream, enabled
+
+    def update(self, label: str, done: int, total: int):
+        if self.enabled and (done % 100 == 0 or done == total):
+            width = 30
+            fill = width * done // max(total, 1)
+            self.stream.write(f"\r{label} [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
+            if done == total:
+                self.stream.write("\n")
+            self.stream.flush()
+
+
+def _within(limits: dict, task: str, source: str, lcr: str) -> bool:
+    if not limits or task != "en2lcr":
+        return True
+    lo, hi = limits["words"]
+    lo2, hi2 = limits["lcr_chars"]
+    return lo <= len(source.split()) <= hi and lo2 <= len(lcr) <= hi2
+
+
+class PhaseBuilder:
+    """Builds one phase's records; ``seen`` maps (task, source) -> target over all phases."""
+
+    def __init__(self, phase: int, seed: int, scale: float, seen: dict):
+        spec = PHASES[phase]
+        self.phase, self.spec = phase, spec
+        self.module = importlib.import_module(spec["module"])
+        self.rng = random.Random(f"lcr-corpus:{seed}:{phase}")
+        self.size = max(1, round(spec["size"] * scale))
+        self.seen = seen
+        self.dropped = {"duplicate": 0, "too_long": 0, "outside_limits": 0, "no_task": 0}
+        self.mix = list(self.module.MIX)
+        # (forced vocabulary choice, frame) pairs that draw held-out combinations on purpose
+        self.boost = [(rule["boost"]["force"], f) for rule in GEN_RULES if "boost" in rule
+                      for f in rule["boost"]["frames"] if f in self.module.FRAMES]
+
+    def build(self, progress: Progress) -> list[tuple[dict, object]]:
+        from lcr.corpus.vocab import Draw
+
+        draw = Draw(self.rng)
+        out: list[tuple[dict, object]] = []
+        attempts = 0
+        weights = [m[0] for m in self.mix]
+        while len(out) < self.size:
+            attempts += 1
+            if attempts > self.size * MAX_ATTEMPTS_PER_RECORD:
+                raise CompileError(f"phase {self.phase}: only {len(out)} of {self.size} distinct "
+                                   f"records after {attempts} draws (too little variety)")
+            _, frames, tasks = self.rng.choices(self.mix, weights)[0]
+            frame = self.rng.choice(frames)
+            if self.boost and self.rng.random() < GEN_BOOST:
+                force, frame = self.rng.choice(self.boost)
+                draw.forced, tasks = dict(force), ("en2lcr",)
+            value, phrase = self.module.FRAMES[frame](draw)
+            draw.forced = {}
+            lcr = check_value(value, frame, phrase)
+            for task_spec in tasks:
+                task, count = task_spec if isinstance(task_spec, tuple) else (task_spec, 1)
+                pairs = TASKS[task](value, phrase, lcr, self.rng, count)
+                if not pairs:
+                    self.dropped["no_task"] += 1
+                for source, target, line, style in pairs:
+                    rec = self._record(task, source, target, lcr, value, frame, phrase, line,
+                                       style)
+                    if rec is not None and len(out) < self.size:
+                        out.append((rec, value))
+                        progress.update(f"phase {self.phase}", len(out), self.size)
+        return out
+
+    def _record(self, task, source, target, lcr, value, frame, phrase, line, style):
+        check_pair(task, source, target, lcr, value, frame, phrase, line)
+        if len(source) + len(target) > MAX_PAIR_CHARS:
+            self.dropped["too_long"] += 1
+            return None
+        if not _within(self.spec.get("limits"), task, source, lcr):
+            self.dropped["outside_limits"] += 1
+            return None
+        key = (task, source)
+        if key in self.seen:
+            if self.seen[key][0] != target:
+                raise CompileError(
+                    f"ambiguous {task} source {source!r}: target {target!r} here, "
+                    f"{self.seen[key][0]!r} from {self.seen[key][1]}; make the phrasing say "
+                    "every slot value")
+            self.dropped["duplicate"] += 1
+            return None
+        self.seen[key] = (target, f"frame {frame!r} line {line.index + 1 if line else '-'}")
+        return {
+            "phase": self.phase, "split": "", "task": task, "source": source,
+            "target": target, "lcr": lcr, "op": top_op(value), "replay": False,
+            "frame": frame, "template": line.index if line is not None else -1,
+            "style": style, "gen_rule": "", "n_ops": count_ops(value), "lcr_chars": len(lcr),
+        }
+
+
+def compile_phases(last: int, seed: int, scale: float = 1.0, progress: Progress | None = None):
+    """Records of phases 1..``last`` (replay included) and per-phase build notes."""
+    progress = progress or Progress(None, False)
+    seen: dict = {}
+    splitter = Splitter(seed)
+    phases: dict[int, list[dict]] = {}
+    notes: dict[int, dict] = {}
+    for phase in range(1, last + 1):
+        builder = PhaseBuilder(phase, seed, scale, seen)
+        built = builder.build(progress)
+        records = []
+        for n, (rec, value) in enumerate(built):
+            rec["split"], rec["gen_rule"] = splitter.split(rec, value, dumps)
+            records.append({"id": f"p{phase}-{n:05d}", **rec})
+        pool = [r for p in range(1, phase) for r in phases[p]
+                if r["split"] == "train" and not r["replay"]]
+        rng = random.Random(f"lcr-replay:{seed}:{phase}")
+        replay = rng.sample(pool, round(REPLAY_FRACTION * len(pool))) if pool else []
+        replay.sort(key=lambda r: r["id"])
+        records += [{**r, "replay": True} for r in replay]
+        phases[phase] = records
+        notes[phase] = {"size": builder.size, "dropped": builder.dropped,
+                        "floor": PHASES[phase]["floor"]}
+    return phases, notes

@@ -1,0 +1,190 @@
+"""Property tests over compiled corpora (issue 4): every record parses and passes the
+schema check, ``lcr`` is canonical, no source crosses splits, the same seed gives
+byte-identical files and another seed differs, gen rules hold out what they say.
+
+Corpora are compiled small (``--scale``) once per module; Hypothesis samples records.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lcr import compile as cli
+from lcr.corpus.breakage import is_broken
+from lcr.corpus.records import GLYPHS, MAX_PAIR_CHARS
+from lcr.corpus.splits import GEN_RULES, gen_rule
+from lcr.parser import parse
+from lcr.printer import dumps
+from lcr.schema import check_schema
+
+SCALE = 0.08
+REPO = Path(__file__).resolve().parent.parent
+FIELDS = {"id", "phase", "split", "task", "source", "target", "lcr", "op", "replay"}
+
+
+def _load(folder: Path) -> dict[int, list[dict]]:
+    return {p: [json.loads(line) for line in (folder / f"phase{p}.jsonl").open(encoding="utf-8")]
+            for p in (1, 2, 3, 4)}
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("corpus")
+    assert cli.main(["--all", "--out", str(out), "--seed", "3", "--scale", str(SCALE),
+                     "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus(corpus_dir) -> dict[int, list[dict]]:
+    return _load(corpus_dir)
+
+
+@pytest.fixture(scope="module")
+def records(corpus) -> list[dict]:
+    return [r for p in corpus.values() for r in p]
+
+
+def test_every_record_parses_is_canonical_and_schema_valid(records):
+    # exhaustive rather than sampled: the whole small corpus takes well under a second
+    for r in records:
+        value = parse(r["lcr"])
+        check_schema(value, r["lcr"])
+        assert dumps(value) == r["lcr"]
+        assert FIELDS <= set(r)
+        assert all(not isinstance(v, (dict, list)) for v in r.values())  # flat
+
+
+@given(data=st.data())
+def test_sampled_record_targets_match_their_task(records, data):
+    r = data.draw(st.sampled_from(records))
+    if r["task"] in ("en2lcr", "hlxl2lcr", "fix"):
+        assert r["target"] == r["lcr"]
+    if r["task"] in ("lcr2en", "lcr2hlxl", "lcr2lcb"):
+        assert r["source"] == r["lcr"]
+    if r["task"] == "fix":
+        assert is_broken(r["source"])
+    if r["task"] == "lcr2lcb":
+        assert r["target"] == r["target"].lower() and bytes.fromhex(r["target"])
+    if r["task"] == "hlxl2lcr":
+        from lcr.hlxl import parse_hlxl
+        assert dumps(parse_hlxl(r["source"])) == r["lcr"]
+
+
+@given(data=st.data())
+def test_sampled_record_charset_and_size(records, data):
+    r = data.draw(st.sampled_from(records))
+    for s in (r["source"], r["target"]):
+        assert all(0x20 <= ord(c) <= 0x7E or c in GLYPHS for c in s), s
+    assert len(r["source"]) + len(r["target"]) <= MAX_PAIR_CHARS
+
+
+def test_no_source_in_two_splits_and_no_ambiguous_source(records):
+    splits, targets = defaultdict(set), defaultdict(set)
+    for r in records:
+        splits[r["source"]].add(r["split"])
+        targets[(r["task"], r["source"])].add(r["target"])
+    assert all(len(s) == 1 for s in splits.values())
+    assert all(len(t) == 1 for t in targets.values())
+
+
+def test_test_split_has_unseen_targets_and_new_phrasings(records):
+    train = {r["lcr"] for r in records if r["split"] == "train"}
+    test = [r for r in records if r["split"] == "test" and r["task"] == "en2lcr"]
+    assert any(r["lcr"] not in train for r in test)
+    assert any(r["lcr"] in train for r in test)
+
+
+def test_gen_combinations_never_in_train(records):
+    for r in records:
+        rule = gen_rule(r, parse(r["lcr"]), dumps)
+        if r["split"] == "train":
+            assert rule is None, (rule, r["source"])
+    gen = [r for r in records if r["split"] == "gen"]
+    assert len({r["gen_rule"] for r in gen}) >= 3
+    assert all(r["gen_rule"] == gen_rule(r, parse(r["lcr"]), dumps) for r in gen)
+    assert all(rule["why"] for rule in GEN_RULES)
+
+
+def test_replay_is_earlier_train(corpus):
+    earlier: dict[str, dict] = {}
+    for p in (1, 2, 3, 4):
+        for r in corpus[p]:
+            if r["replay"]:
+                assert r["split"] == "train" and r["phase"] < p
+                assert earlier[r["id"]] == {**r, "replay": False}
+        earlier.update({r["id"]: r for r in corpus[p] if not r["replay"]})
+        assert all(r["phase"] == p for r in corpus[p] if not r["replay"])
+
+
+def test_en2lcr_majority_and_phase_contents(corpus):
+    for p, recs in corpus.items():
+        own = [r for r in recs if not r["replay"]]
+        assert sum(r["task"] == "en2lcr" for r in own) > len(own) / 2, p
+    tasks4 = {r["task"] for r in corpus[4]}
+    assert {"en2lcr", "lcr2en", "fix", "lcr2hlxl", "hlxl2lcr", "lcr2lcb"} <= tasks4
+    for r in corpus[3]:
+        if not r["replay"]:
+            assert 30 <= len(r["source"].split()) <= 100
+            assert 200 <= len(r["lcr"]) <= 700 and 10 <= r["n_ops"] <= 20
+
+
+def test_lcr2en_is_a_function_of_the_lcr(records):
+    seen = {}
+    for r in records:
+        if r["task"] == "lcr2en":
+            assert seen.setdefault(r["lcr"], r["target"]) == r["target"]
+
+
+def test_same_seed_is_byte_identical_other_seed_differs(corpus_dir, tmp_path):
+    args = ["--phase", "2", "--scale", str(SCALE), "--quiet"]
+    assert cli.main([*args, "--seed", "3", "--out", str(tmp_path / "a")]) == 0
+    assert cli.main([*args, "--seed", "4", "--out", str(tmp_path / "b")]) == 0
+    same = (tmp_path / "a" / "phase2.jsonl").read_bytes()
+    assert same == (corpus_dir / "phase2.jsonl").read_bytes()
+    assert same != (tmp_path / "b" / "phase2.jsonl").read_bytes()
+    assert not list((tmp_path / "a").glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+def test_stats_describe_the_corpus(corpus_dir, corpus):
+    stats = json.loads((corpus_dir / "stats.json").read_text(encoding="utf-8"))
+    for p, recs in corpus.items():
+        s = stats["phases"][str(p)]
+        assert s["records"] == len(recs)
+        assert sum(s["by_split"].values()) == s["records"] - s["replay"]
+        assert s["phrasing_templates_per_op"] and s["lcr_chars"]["max"] >= s["lcr_chars"]["min"]
+    assert stats["splits"]["gen_rules"]
+
+
+def test_cli_bad_arguments_fail_cleanly(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "lcr.compile", "--phase", "9"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert run.returncode != 0 and "Traceback" not in run.stderr and "--phase" in run.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    run = subprocess.run([sys.executable, "-m", "lcr.compile", "--phase", "1", "--scale",
+                          "0.01", "--quiet", "--out", str(blocker / "sub")],
+                         cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("lcr.compile: error:")
+
+
+@pytest.mark.slow
+def test_full_compile_meets_floors_quickly(tmp_path):
+    import time
+
+    start = time.perf_counter()
+    assert cli.main(["--all", "--out", str(tmp_path), "--quiet"]) == 0
+    assert time.perf_counter() - start < 60
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    for s in stats["phases"].values():
+        assert s["records"] - s["replay"] >= s["floor"]
+    assert stats["phases"]["3"]["lcr_chars"]["median"] >= 200
