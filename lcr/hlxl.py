@@ -29,11 +29,17 @@ from lcr import printer
 from lcr.errors import LCRError
 from lcr.grammar import lalr
 from lcr.parser import ToValue as _LCRToValue
-from lcr.parser import _Fail, _from_lark, check_size
+from lcr.parser import (
+    _Fail,
+    _from_lark,
+    _start,
+    check_size,
+    contract_id,
+    field_index,
+    ordered_fields,
+    within_depth,
+)
 from lcr.values import (
-    CONTRACT_ID_MAX,
-    FIELD_INDEX_MAX,
-    MAX_DEPTH,
     Array,
     Bool,
     Bytes,
@@ -62,7 +68,8 @@ class ToValue(_LCRToValue):
 
     The scalar, array and object rules have the same children in both grammars, so their
     range, duplicate-key and depth checks are LC-R's own; the rules whose tokens differ
-    are spelled out here (with the same checks and messages)."""
+    are spelled out here and call the same invariant checks (``lcr.parser.field_index``,
+    ``contract_id``, ``ordered_fields``, ``within_depth``) with HLXL's positions."""
 
     def bytes(self, children):
         body = children[0][2:-1]  # b"...": only printable ASCII and \xNN (the grammar)
@@ -73,34 +80,12 @@ class ToValue(_LCRToValue):
 
     def field(self, children):
         tok, value = children  # tok is @ and digits, never whitespace (the grammar)
-        digits = tok[1:]
-        if len(digits) > len(str(FIELD_INDEX_MAX)) or int(digits) > FIELD_INDEX_MAX:
-            message = f"field index {_shown(digits)} is above {FIELD_INDEX_MAX}"
-            raise _Fail(E.E_RANGE, message, tok.start_pos)
-        return int(digits), value, tok.start_pos
+        return field_index(tok[1:], tok, _start, _shown), value, tok
 
     def contract(self, children):
         brace, tok, *fields = children
-        if len(tok) > len(str(CONTRACT_ID_MAX)) or int(tok) > CONTRACT_ID_MAX:
-            message = f"contract id {_shown(tok)} is above {CONTRACT_ID_MAX}"
-            raise _Fail(E.E_RANGE, message, tok.start_pos)
-        last = -1
-        for index, _, pos in fields:
-            if index <= last:
-                raise _Fail(
-                    E.E_FIELD_ORDER,
-                    f"field index {index} after {last}: indices must be strictly ascending",
-                    pos,
-                )
-            last = index
-        value = Contract(int(tok), [(i, v) for i, v, _ in fields])
-        if value.depth > MAX_DEPTH:
-            raise _Fail(
-                E.E_DEPTH_EXCEEDED,
-                f"more than {MAX_DEPTH} contracts, arrays and objects nested",
-                brace.start_pos,
-            )
-        return value
+        value = Contract(contract_id(tok, tok.start_pos, _shown), ordered_fields(fields, _start))
+        return within_depth(value, brace.start_pos)
 
 
 # What each terminal means to a reader, for "expected ..." messages.
@@ -157,10 +142,6 @@ def parse_hlxl(text: str) -> Value:
     except _Fail as f:
         raise LCRError(f.code, f.message).at(text, f.pos) from None
     except (UnexpectedCharacters, UnexpectedToken, UnexpectedEOF) as err:
-        if isinstance(err, UnexpectedToken) and err.interactive_parser is not None:
-            # LALR merges the states after a scalar, so the raw expected set would list
-            # the closers of every context; ask the parser what fits here instead.
-            err.expected = err.interactive_parser.accepts()
         raise _from_lark(err, text, TERMINAL_NAMES, VALUE_START, HINTS) from None
     except UnexpectedInput as err:  # any other Lark input error
         raise LCRError(E.E_LC_PARSE, str(err).splitlines()[0]).at(text, 0) from None

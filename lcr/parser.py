@@ -92,6 +92,56 @@ def _field_pos(tok) -> int:
     return tok.start_pos + len(tok) - len(tok.lstrip(_WS))
 
 
+def _start(tok) -> int:
+    """Offset of a token (where an error about it points when nothing better applies)."""
+    return tok.start_pos
+
+
+# ---- invariants shared by both tracks (lcr.hlxl calls these with its own spellings) -----
+# Each takes what the grammar matched plus how to locate it, so that a position is only
+# worked out when there is an error to report.
+
+
+def field_index(digits: str, tok, pos_of=_field_pos, short=_short) -> int:
+    """The field index ``digits`` spell; ``E_RANGE`` at ``pos_of(tok)`` above the maximum."""
+    if len(digits) > _INDEX_DIGITS or int(digits) > FIELD_INDEX_MAX:
+        raise _Fail(
+            E.E_RANGE, f"field index {short(digits)} is above {FIELD_INDEX_MAX}", pos_of(tok)
+        )
+    return int(digits)
+
+
+def contract_id(digits: str, pos: int, short=_short) -> int:
+    """The contract id ``digits`` spell; ``E_RANGE`` at ``pos`` above the maximum."""
+    if len(digits) > _ID_DIGITS or int(digits) > CONTRACT_ID_MAX:
+        raise _Fail(E.E_RANGE, f"contract id {short(digits)} is above {CONTRACT_ID_MAX}", pos)
+    return int(digits)
+
+
+def ordered_fields(fields, pos_of=_field_pos) -> list:
+    """``[(index, value)]`` of ``(index, value, tok)`` triples; ``E_FIELD_ORDER`` at
+    ``pos_of(tok)`` of the first field whose index is not above the one before."""
+    out = []
+    last = -1
+    for index, value, tok in fields:
+        if index <= last:
+            raise _Fail(
+                E.E_FIELD_ORDER,
+                f"field index {index} after {last}: indices must be strictly ascending",
+                pos_of(tok),
+            )
+        last = index
+        out.append((index, value))
+    return out
+
+
+def within_depth(value: Value, pos: int) -> Value:
+    """``value`` itself; ``E_DEPTH_EXCEEDED`` at ``pos`` when it nests too deep."""
+    if value.depth > MAX_DEPTH:
+        raise _too_deep(pos)
+    return value
+
+
 class ToValue(Transformer):
     """Tree-to-value transformer; method names equal the grammar's rule and alias names."""
 
@@ -139,37 +189,12 @@ class ToValue(Transformer):
         # The token is whitespace, 🜁, digits, whitespace: stripping all four leaves the
         # digits. The position is only worked out when there is an error to report.
         tok, value = children
-        digits = tok.strip(_FIELD_STRIP)
-        if len(digits) > _INDEX_DIGITS or int(digits) > FIELD_INDEX_MAX:
-            raise _Fail(
-                E.E_RANGE, f"field index {_short(digits)} is above {FIELD_INDEX_MAX}",
-                _field_pos(tok),
-            )
-        return int(digits), value, tok
+        return field_index(tok.strip(_FIELD_STRIP), tok), value, tok
 
     def contract(self, children):
         tok = children[0]
-        digits = tok[1:]
-        if len(digits) > _ID_DIGITS or int(digits) > CONTRACT_ID_MAX:
-            raise _Fail(
-                E.E_RANGE, f"contract id {_short(digits)} is above {CONTRACT_ID_MAX}",
-                tok.start_pos,
-            )
-        fields = []
-        last = -1
-        for index, value, field_tok in children[1:]:
-            if index <= last:
-                raise _Fail(
-                    E.E_FIELD_ORDER,
-                    f"field index {index} after {last}: indices must be strictly ascending",
-                    _field_pos(field_tok),
-                )
-            last = index
-            fields.append((index, value))
-        value = Contract(int(digits), fields)
-        if value.depth > MAX_DEPTH:
-            raise _too_deep(tok.start_pos)
-        return value
+        value = Contract(contract_id(tok[1:], tok.start_pos), ordered_fields(children[1:]))
+        return within_depth(value, tok.start_pos)
 
     def array(self, children):
         value = Array(children[1:])
@@ -262,6 +287,23 @@ def _show(s: str) -> str:
     return repr(s[:1]) if s else "end of input"
 
 
+def _accepted(err: UnexpectedInput, fallback) -> set:
+    """The terminals the parser could take where ``err`` happened.
+
+    Lark's own sets are too wide: the contextual lexer reports every terminal its state can
+    lex (``allowed``), and LALR merges the states after a scalar, so both list the closers
+    of every context (``00`` would "expect" ',', 🜁, ◆ ...). The interactive parser at the
+    point of failure knows which of them would really be shifted (``accepts()`` tries each
+    one on a copy of the parser state, without running the transformer). Errors only."""
+    interactive = getattr(err, "interactive_parser", None)
+    if interactive is not None:
+        try:
+            return interactive.accepts()
+        except Exception:  # noqa: BLE001 - a worse message is better than a crash here
+            pass
+    return set(fallback or ())
+
+
 def _from_lark(
     err: UnexpectedInput, text: str, terminal_names=None, value_start=None, hints=None
 ) -> LCRError:
@@ -269,7 +311,7 @@ def _from_lark(
     terminal names, value starts and hints unless others are given)."""
     if isinstance(err, UnexpectedCharacters):
         pos = err.pos_in_stream
-        expected = err.allowed or set()
+        expected = _accepted(err, err.allowed)
         found = _show(text[pos:])
         if text.startswith('"', pos) and (text_err := _text_error(text, pos)):
             return text_err
@@ -283,7 +325,7 @@ def _from_lark(
         else:
             pos, found = tok.start_pos, _show(str(tok).lstrip(_WS))
             pos += len(tok) - len(str(tok).lstrip(_WS))
-        expected = err.expected
+        expected = _accepted(err, err.expected)
     else:  # UnexpectedEOF
         pos, found, expected = len(text), "end of input", getattr(err, "expected", ())
     message = f"unexpected {found}: expected {_describe(expected, terminal_names, value_start)}"

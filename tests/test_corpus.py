@@ -164,6 +164,45 @@ def test_stats_describe_the_corpus(corpus_dir, corpus):
     assert stats["splits"]["gen_rules"]
 
 
+def _copy(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_one_phase_keeps_the_other_phases_stats(corpus_dir, tmp_path):
+    out = _copy(corpus_dir, tmp_path / "c")
+    before = (out / "stats.json").read_bytes()
+    args = ["--phase", "2", "--scale", str(SCALE), "--quiet", "--out", str(out)]
+    assert cli.main([*args, "--seed", "3"]) == 0  # same seed: same files, same stats
+    assert (out / "stats.json").read_bytes() == before
+    assert cli.main([*args, "--seed", "4"]) == 0  # another seed: the others no longer fit
+    stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    assert (stats["seed"], list(stats["phases"])) == (4, ["2"])
+    fresh = tmp_path / "fresh"
+    assert cli.main(["--phase", "3", "--scale", str(SCALE), "--quiet", "--out", str(fresh)]) == 0
+    assert list(json.loads((fresh / "stats.json").read_text(encoding="utf-8"))["phases"]) == ["3"]
+
+
+def test_interrupted_write_leaves_the_old_corpus(corpus_dir, tmp_path, monkeypatch):
+    out = _copy(corpus_dir, tmp_path / "c")
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    real, calls = cli._write_temp, []
+
+    def dying(path, text):  # the fifth file is never finished
+        calls.append(path)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(path, text)
+
+    monkeypatch.setattr(cli, "_write_temp", dying)
+    with pytest.raises(KeyboardInterrupt):
+        cli.run([1, 2, 3, 4], out, 4, SCALE, False)
+    assert len(calls) == 5
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before  # no mix, no temp file
+
+
 def test_cli_bad_arguments_fail_cleanly(tmp_path):
     run = subprocess.run([sys.executable, "-m", "lcr.compile", "--phase", "9"],
                          cwd=REPO, capture_output=True, text=True)

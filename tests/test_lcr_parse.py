@@ -115,6 +115,26 @@ def test_error_columns_point_at_the_culprit(text, code, col):
     assert (err.code, err.column) == (code, col)
 
 
+# Lark's own "expected" sets list what the lexer could lex after a scalar in any context
+# (LALR merges those states); the message must list what the parser takes right here.
+@pytest.mark.parametrize(
+    ("text", "col", "message"),
+    [
+        ("00", 2, "unexpected '0': expected end of input, whitespace"),
+        ("1x", 2, "unexpected 'x': expected end of input, whitespace"),
+        ("1 ,2", 3, "unexpected ',': expected end of input, whitespace"),
+        ("0 0", 3, "unexpected '0': expected end of input"),
+        ("🜃00🜄", 3, "unexpected '0': expected ',', 🜄"),
+        ("◇a: 1x◆", 6, "unexpected 'x': expected ',', ◆"),
+        ("🜊1🜁0 1🜄", 7, "unexpected '🜄': expected a field (🜁, an index, whitespace), 🜂"),
+        ("🜃1,", 4, "unexpected end of input: expected a value"),
+    ],
+)
+def test_expected_set_is_what_fits_at_the_error(text, col, message):
+    err = error_of(text)
+    assert (err.code, err.column, err.message) == ("E_LC_PARSE", col, message)
+
+
 # ---- depth ---------------------------------------------------------------------------
 
 

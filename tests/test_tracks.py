@@ -48,6 +48,8 @@ SPELLINGS = [
     ("◇◆", "{}", "0c000d"),
     ("◇x: 10, y: 20◆", "{x: 10, y: 20}", "0c0201780114017901280d"),
     ("◇true: ∅, null: ⊤◆", "{true: null, null: true}", "0c02047472756500046e756c6c0a0d"),
+    # a 13-byte key: its length byte is 0d, the object end tag (why objects carry a count)
+    ("◇abcdefghijklm: 1◆", "{abcdefghijklm: 1}", "0c010d6162636465666768696a6b6c6d01020d"),
     ("🜃◇◆, 🜊0🜂🜄", "[{}, {0: {}}]", "050c000d0700000806"),
 ]
 
@@ -110,6 +112,30 @@ def test_hlxl_errors(text, code, column, message):
     err = info.value
     assert (err.code, err.line, err.column) == (code, 1, column)
     assert message in err.message
+
+
+# The contract invariants are one set of functions (lcr.parser) used by both tracks: the
+# same code and message, each at the spot its own spelling puts the culprit.
+@pytest.mark.parametrize(
+    ("lcr", "hlxl", "message"),
+    [
+        ("🜊14🜁1 1🜁0 2🜂", "{14: {@1: 1, @0: 2}}",
+         "field index 0 after 1: indices must be strictly ascending"),
+        ("🜊2147483648🜂", "{2147483648: {}}", "contract id 2147483648 is above 2147483647"),
+        ("🜊14🜁65535 1🜂", "{14: {@65535: 1}}", "field index 65535 is above 65534"),
+        ("🜊14🜁0 " * (MAX_DEPTH + 1) + "∅" + "🜂" * (MAX_DEPTH + 1),
+         "{14: {@0: " * (MAX_DEPTH + 1) + "null" + "}}" * (MAX_DEPTH + 1),
+         f"more than {MAX_DEPTH} contracts, arrays and objects nested"),
+    ],
+)
+def test_contract_invariants_match_across_tracks(lcr, hlxl, message):
+    errors = []
+    for parser, text in ((parse, lcr), (parse_hlxl, hlxl)):
+        with pytest.raises(LCRError) as info:
+            parser(text)
+        errors.append(info.value)
+    assert errors[0].code == errors[1].code
+    assert errors[0].message == errors[1].message == message
 
 
 def test_hlxl_error_caret_and_line():

@@ -1,10 +1,12 @@
 """Runs the phases: draws values from each phase's frames, turns them into task records,
 checks every record, assigns splits and adds replay.
 
-``PHASES`` (data) lists each phase's module, default size (records before replay, about
-three times the issue's floors) and length limits; ``compile_phases`` builds phases 1..N in
-order (later phases replay earlier ones and a source keeps its split across phases, so a
-phase's content does not depend on which phases are written).
+``PHASES`` (data) lists each phase's module, default size (records before replay:
+6000/7200/4800/6000, twelve times the floors, about 4.7-12x them in distinct LC-R values;
+the 3x corpora were memorised by the model instead of teaching it to copy slot values; see
+docs/corpus.md), floor and length limits; ``compile_phases`` builds phases 1..N in order
+(later phases replay earlier ones and a source keeps its split across phases, so a phase's
+content does not depend on which phases are written).
 """
 
 from __future__ import annotations
@@ -23,34 +25,19 @@ from lcr.corpus.records import (
 )
 from lcr.corpus.splits import GEN_BOOST, GEN_RULES, Splitter
 from lcr.printer import dumps
+from lcr.progress import Progress
 
 # phase -> module, records before replay, limits on en2lcr records (words of English,
 # characters of LC-R); a drawn example outside the limits is redrawn, not written.
 PHASES = {
-    1: {"module": "lcr.corpus.phase1", "size": 1500, "floor": 500},
-    2: {"module": "lcr.corpus.phase2", "size": 1800, "floor": 600},
-    3: {"module": "lcr.corpus.phase3", "size": 1200, "floor": 400,
+    1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500},
+    2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600},
+    3: {"module": "lcr.corpus.phase3", "size": 4800, "floor": 400,
         "limits": {"words": (30, 100), "lcr_chars": (200, 700)}},
-    4: {"module": "lcr.corpus.phase4", "size": 1500, "floor": 500},
+    4: {"module": "lcr.corpus.phase4", "size": 6000, "floor": 500},
 }
 REPLAY_FRACTION = 0.2  # of the earlier phases' (non-replay) train records
 MAX_ATTEMPTS_PER_RECORD = 40
-
-
-class Progress:
-    """A one-line progress report on stderr (no dependency beyond the standard library)."""
-
-    def __init__(self, stream, enabled: bool):
-        self.stream, self.enabled = stream, enabled
-
-    def update(self, label: str, done: int, total: int):
-        if self.enabled and (done % 100 == 0 or done == total):
-            width = 30
-            fill = width * done // max(total, 1)
-            self.stream.write(f"\r{label} [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
-            if done == total:
-                self.stream.write("\n")
-            self.stream.flush()
 
 
 def _within(limits: dict, task: str, source: str, lcr: str) -> bool:
@@ -78,6 +65,7 @@ class PhaseBuilder:
                       for f in rule["boost"]["frames"] if f in self.module.FRAMES]
 
     def build(self, progress: Progress) -> list[tuple[dict, object]]:
+        """The records (with their values); ``progress`` counts them up to ``self.size``."""
         from lcr.corpus.vocab import Draw
 
         draw = Draw(self.rng)
@@ -107,7 +95,8 @@ class PhaseBuilder:
                                        style)
                     if rec is not None and len(out) < self.size:
                         out.append((rec, value))
-                        progress.update(f"phase {self.phase}", len(out), self.size)
+                        progress.update(1)
+        progress.close()
         return out
 
     def _record(self, task, source, target, lcr, value, frame, phrase, line, style):
@@ -136,16 +125,18 @@ class PhaseBuilder:
         }
 
 
-def compile_phases(last: int, seed: int, scale: float = 1.0, progress: Progress | None = None):
-    """Records of phases 1..``last`` (replay included) and per-phase build notes."""
-    progress = progress or Progress(None, False)
+def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
+    """Records of phases 1..``last`` (replay included) and per-phase build notes. With a
+    ``progress`` stream (e.g. ``sys.stderr``) each phase shows a bar there."""
     seen: dict = {}
     splitter = Splitter(seed)
     phases: dict[int, list[dict]] = {}
     notes: dict[int, dict] = {}
     for phase in range(1, last + 1):
         builder = PhaseBuilder(phase, seed, scale, seen)
-        built = builder.build(progress)
+        bar = Progress(builder.size, f"phase {phase}", progress, interval=5.0,
+                       enabled=progress is not None)
+        built = builder.build(bar)
         records = []
         for n, (rec, value) in enumerate(built):
             rec["split"], rec["gen_rule"] = splitter.split(rec, value, dumps)

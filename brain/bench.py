@@ -1,0 +1,146 @@
+"""Decoding speed, side by side in one run: the original full-recompute loop, the KV cache,
+batching, and the cost of the grammar constraint.
+
+    python -m brain.bench                             # shipped checkpoint, 64 test prompts
+    python -m brain.bench --checkpoint DIR --n 256 --json reports/bench.json
+
+Every mode decodes the **same** ``--n`` prompts (default 64), so the ratios compare the
+same workload: the ``en2lcr`` sources of the corpus ``test`` split of all phases (replays
+left out), read with ``brain.data.read_jsonl`` and drawn at evenly spaced positions of
+their file order, so every phase is represented (repeated if there are fewer than ``--n``).
+Throughput is generated tokens per second (end-of-sequence included); ratios are against
+the full-recompute baseline. The constraint's cost is the extra time per generated token
+against the same mode unconstrained, with a note of whether the two runs wrote the same
+outputs (if not, they did different work and the comparison is indicative only). Greedy
+decoding on the CPU threads torch is given (``--threads``, default 2). A bad corpus line,
+a character the model has no token for or an over-long prompt is a one-line error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from brain.constraint import make_constraints
+from brain.data import DataError, read_jsonl
+from brain.decode import generate
+from brain.generate import DEFAULT_CHECKPOINT, InputError, encode_all
+
+# (name, batch size, use_cache): all decode the same prompts
+MODES = (
+    ("full recompute, 1 at a time", 1, False),
+    ("KV cache, 1 at a time", 1, True),
+    ("KV cache, batch 32", 32, True),
+    ("KV cache, batch 256", 256, True),
+)
+
+
+def prompts_from(corpora: Path, n: int) -> list[tuple[str, str]]:
+    """``n`` (where, source) of en2lcr test records, evenly spaced over all phases."""
+    files = sorted(Path(corpora).glob("phase*.jsonl"))
+    if not files:
+        raise DataError(f"{corpora}: no phase*.jsonl corpus files")
+    srcs = [(f"{f.name}: record {r['id']}", r["source"]) for f in files for r in read_jsonl(f)
+            if r["split"] == "test" and r["task"] == "en2lcr" and not r.get("replay")]
+    if not srcs:
+        raise DataError(f"{corpora}: no en2lcr records in the test split")
+    if n <= len(srcs):
+        return [srcs[i * len(srcs) // n] for i in range(n)]
+    return [srcs[i % len(srcs)] for i in range(n)]
+
+
+def run(model, tok, prompts, *, batch_size, use_cache, constrain, max_new_tokens):
+    t0 = time.perf_counter()
+    cons = (make_constraints(tok, prompts, max_new_tokens=max_new_tokens,
+                             block_size=model.config.block_size) if constrain else None)
+    outs = generate(model, tok, prompts, max_new_tokens=max_new_tokens, constraints=cons,
+                    use_cache=use_cache, batch_size=batch_size)
+    seconds = time.perf_counter() - t0
+    tokens = sum(len(o) + 1 for o in outs)  # + the end-of-sequence step
+    return outs, {"tokens": tokens, "seconds": round(seconds, 3),
+                  "tokens_per_s": round(tokens / seconds, 1),
+                  "ms_per_token": round(1000.0 * seconds / tokens, 4)}
+
+
+def bench(model, tok, sources, max_new_tokens) -> list[dict]:
+    """One row per (mode, constrained), every one over all ``(where, source)`` pairs."""
+    prompts = encode_all(tok, "en2lcr", [s for _, s in sources], model.config.block_size,
+                         [w for w, _ in sources])
+    rows = []
+    for name, bs, cache in MODES:
+        free_outs = None
+        for constrain in (False, True):
+            outs, r = run(model, tok, prompts, batch_size=bs, use_cache=cache,
+                          constrain=constrain, max_new_tokens=max_new_tokens)
+            row = {"mode": name, "constrained": constrain, "prompts": len(prompts), **r}
+            if constrain:
+                free = rows[-1]
+                row["constraint_ms_per_token"] = round(r["ms_per_token"] - free["ms_per_token"],
+                                                       4)
+                row["same_outputs"] = outs == free_outs
+            free_outs = outs
+            rows.append(row)
+            print(f"{name:30s} {'constrained' if constrain else 'free':11s} "
+                  f"{r['tokens_per_s']:9.1f} tok/s", file=sys.stderr)
+    base = rows[0]["tokens_per_s"]
+    for r in rows:
+        r["speedup_vs_baseline"] = round(r["tokens_per_s"] / base, 2)
+    return rows
+
+
+def table(rows) -> str:
+    lines = ["| mode | constrained | prompts | tokens | s | tokens/s | ms/token | x baseline | "
+             "constraint ms/token | same outputs |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cost = f"{r['constraint_ms_per_token']:+}" if r["constrained"] else ""
+        same = ("yes" if r["same_outputs"] else "no (different work)") if r["constrained"] \
+            else ""
+        lines.append(f"| {r['mode']} | {'yes' if r['constrained'] else 'no'} | "
+                     f"{r['prompts']} | {r['tokens']} | {r['seconds']} | {r['tokens_per_s']} "
+                     f"| {r['ms_per_token']} | {r['speedup_vs_baseline']} | {cost} | {same} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m brain.bench",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
+    ap.add_argument("--corpora", default="corpora")
+    ap.add_argument("--n", type=int, default=64, help="prompts, the same for every mode")
+    ap.add_argument("--max-new-tokens", type=int, default=400)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", help="also write the rows here")
+    args = ap.parse_args(argv)
+    from brain.checkpoint import CheckpointError, load
+
+    if args.n < 1 or args.max_new_tokens < 1:
+        ap.error("--n and --max-new-tokens must be at least 1")
+    torch.set_num_threads(args.threads)
+    try:
+        model, tok, _ = load(args.checkpoint)
+    except CheckpointError as e:
+        print(f"{args.checkpoint}: error: {e}", file=sys.stderr)
+        return 2
+    try:
+        sources = prompts_from(Path(args.corpora), args.n)
+        rows = bench(model, tok, sources, args.max_new_tokens)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except InputError as e:
+        print(e, file=sys.stderr)
+        return 2
+    sys.stdout.write(table(rows))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

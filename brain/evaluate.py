@@ -1,0 +1,277 @@
+"""Held-out evaluation of a checkpoint: per phase, task and operation, beside a baseline.
+
+    python -m brain.evaluate                          # test split -> reports/eval_test.{json,md}
+    python -m brain.evaluate --split gen --json reports/gen.json --report reports/gen.md
+    python -m brain.evaluate --checkpoint DIR --split val --limit 50
+
+Records come from ``corpora/phase*.jsonl`` (read by ``brain.data.read_jsonl``): the
+requested split only, replayed records left out (they are copies of earlier phases'
+training data). For tasks that write LC-R (``brain.tokenizer.LCR_OUTPUT_TASKS``: ``en2lcr``,
+``hlxl2lcr``, ``lcb2lcr``, ``fix``) each source is translated twice, with and without the
+grammar constraint, and scored on: **validity** (the output parses), **exact match** (its
+value equals the target's value; canonical form does not matter) and **schema validity**
+(``lcr.schema.check_schema``). ``lcr2en`` is scored with chrF (sacrebleu) and a
+**round trip**: the model's English is translated back to LC-R (constrained) and compared
+with the record's value; English the model cannot take back as input (too long for its
+positions, unknown characters, empty) fails the round trip and is counted
+(``round_trip_unreadable``). Other tasks score exact text match. The **nearest-neighbour
+baseline** answers with the target of the most similar *training* source (character
+trigram Jaccard), scored the same way. The markdown report lists the first failures of
+each kind. Greedy decoding: the numbers are deterministic for a checkpoint and corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import sacrebleu
+
+from brain.data import read_jsonl
+from brain.generate import DEFAULT_CHECKPOINT, InputError, encode_all, translate
+from brain.tokenizer import LCR_OUTPUT_TASKS, UnknownTaskError
+from lcr import parse
+from lcr.errors import LCRError
+from lcr.schema import schema_error
+
+SHOW_FAILURES = 5
+
+
+def load_records(corpora: Path, split: str) -> tuple[list[dict], list[dict]]:
+    """(records of ``split`` without replays, every ``train`` record) from phase*.jsonl."""
+    files = sorted(corpora.glob("phase*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"{corpora}: no phase*.jsonl corpus files")
+    held, train = [], []
+    for f in files:
+        for r in read_jsonl(f):  # a bad line is a DataError (a ValueError) naming it
+            if r["split"] == "train":
+                train.append(r)
+            elif r["split"] == split and not r.get("replay"):
+                held.append(r)
+    return held, train
+
+
+class NearestNeighbour:
+    """The target of the training source with the most character trigrams in common."""
+
+    def __init__(self, records):
+        self.targets = [r["target"] for r in records]
+        self.grams = [self._grams(r["source"]) for r in records]
+        self.index = defaultdict(list)
+        for i, g in enumerate(self.grams):
+            for t in g:
+                self.index[t].append(i)
+
+    @staticmethod
+    def _grams(s: str) -> frozenset:
+        s = f"  {s.lower()} "
+        return frozenset(s[i:i + 3] for i in range(len(s) - 2))
+
+    def __call__(self, source: str) -> str:
+        q = self._grams(source)
+        common = Counter(i for t in q for i in self.index.get(t, ()))
+        if not common:
+            return self.targets[0] if self.targets else ""
+        best = max(common, key=lambda i: (common[i] / (len(q) + len(self.grams[i]) - common[i]),
+                                          -i))
+        return self.targets[best]
+
+
+def _value(text: str):
+    try:
+        return parse(text)
+    except LCRError:
+        return None
+
+
+def score_lcr(out: str, target: str) -> dict:
+    v, t = _value(out), _value(target)
+    return {"valid": v is not None, "exact": v is not None and v == t,
+            "schema": v is not None and schema_error(v) is None}
+
+
+def round_trip(model, tok, english, batch_size) -> list[tuple[str, str | None]]:
+    """``(lcr, error)`` per text: the model's English translated back to LC-R. English the
+    model cannot read as an ``en2lcr`` prompt (empty, too long for its positions, unknown
+    characters) is not translated: ``("", why)``, scored as a failed round trip."""
+    readable, results = [], []
+    for text in english:
+        try:
+            encode_all(tok, "en2lcr", [text], model.config.block_size, ["output"])
+            readable.append(text)
+            results.append(None)
+        except (InputError, UnknownTaskError) as e:
+            results.append(("", str(e)))
+    back = iter(translate(model, tok, readable, "en2lcr", batch_size=batch_size)
+                if readable else [])
+    return [r if r is not None else (next(back), None) for r in results]
+
+
+def evaluate(model, tok, held, train, *, batch_size=64, limit=None) -> list[dict]:
+    """One result dict per held-out record (outputs and per-record scores)."""
+    groups = defaultdict(list)
+    for r in held:
+        groups[(r["phase"], r["task"])].append(r)
+    results = []
+    for (phase, task), recs in sorted(groups.items()):
+        if task not in tok.tasks:
+            continue
+        recs = recs[:limit] if limit else recs
+        nn = NearestNeighbour([r for r in train if r["task"] == task])
+        sources = [r["source"] for r in recs]
+        try:
+            outs = translate(model, tok, sources, task, batch_size=batch_size)
+            raw = (translate(model, tok, sources, task, constrain=False, batch_size=batch_size)
+                   if task in LCR_OUTPUT_TASKS else outs)
+        except InputError as e:  # a record the model cannot read: a corpus/model mismatch
+            raise ValueError(f"phase {phase} {task}: {e}") from None
+        back = round_trip(model, tok, outs, batch_size) if task == "lcr2en" else None
+        for i, r in enumerate(recs):
+            res = {"id": r["id"], "phase": phase, "task": task, "op": r.get("op", ""),
+                   "source": r["source"], "target": r["target"], "output": outs[i],
+                   "baseline": nn(r["source"])}
+            if task in LCR_OUTPUT_TASKS:
+                c, u, b = (score_lcr(x, r["target"]) for x in (outs[i], raw[i],
+                                                                 res["baseline"]))
+                res.update(raw_output=raw[i], valid=c["valid"], exact=c["exact"],
+                           schema=c["schema"], valid_raw=u["valid"], exact_raw=u["exact"],
+                           baseline_exact=b["exact"])
+            else:
+                res.update(exact=outs[i] == r["target"],
+                           baseline_exact=res["baseline"] == r["target"])
+            if back is not None:
+                lcr, error = back[i]
+                res["round_trip_lcr"] = lcr
+                res["round_trip"] = error is None and score_lcr(lcr, r["lcr"])["exact"]
+                if error is not None:
+                    res["round_trip_error"] = error
+            results.append(res)
+    return results
+
+
+def _rate(rows, key):
+    vals = [r[key] for r in rows if key in r]
+    return round(100.0 * sum(vals) / len(vals), 2) if vals else None
+
+
+def _chrf(rows, key):
+    if not rows or rows[0]["task"] in LCR_OUTPUT_TASKS:
+        return None
+    return round(sacrebleu.corpus_chrf([r[key] for r in rows],
+                                       [[r["target"] for r in rows]]).score, 2)
+
+
+METRICS = ("valid_raw", "valid", "exact", "exact_raw", "schema", "round_trip",
+           "baseline_exact")
+
+
+def summarise(results) -> dict:
+    """Aggregates per (phase, task) and per (phase, task, op)."""
+    def agg(rows):
+        out = {"n": len(rows)}
+        if any("round_trip" in r for r in rows):  # outputs that could not be read back
+            out["round_trip_unreadable"] = sum("round_trip_error" in r for r in rows)
+        for m in METRICS:
+            v = _rate(rows, m)
+            if v is not None:
+                out[m] = v
+        for key, name in (("output", "chrf"), ("baseline", "baseline_chrf")):
+            v = _chrf(rows, key)
+            if v is not None:
+                out[name] = v
+        return out
+
+    by_task, by_op = defaultdict(list), defaultdict(list)
+    for r in results:
+        by_task[(r["phase"], r["task"])].append(r)
+        by_op[(r["phase"], r["task"], r["op"])].append(r)
+    return {
+        "by_task": [{"phase": p, "task": t, **agg(rows)} for (p, t), rows in
+                    sorted(by_task.items())],
+        "by_op": [{"phase": p, "task": t, "op": o, **agg(rows)} for (p, t, o), rows in
+                  sorted(by_op.items())],
+    }
+
+
+FAILURES = (  # (title, predicate, which output to show)
+    ("invalid without the constraint", lambda r: r.get("valid_raw") is False, "raw_output"),
+    ("invalid with the constraint", lambda r: r.get("valid") is False, "output"),
+    ("wrong value (constrained)", lambda r: r.get("valid") and not r["exact"], "output"),
+    ("schema-invalid (constrained)", lambda r: r.get("valid") and not r.get("schema"),
+     "output"),
+    ("wrong text", lambda r: "valid" not in r and not r["exact"], "output"),
+    ("round trip lost the value", lambda r: r.get("round_trip") is False and
+     "round_trip_error" not in r, "round_trip_lcr"),
+    ("round trip impossible (the English is no en2lcr input)",
+     lambda r: "round_trip_error" in r, "round_trip_error"),
+)
+
+
+def markdown(summary, results, meta) -> str:
+    cols = ["n", *METRICS, "round_trip_unreadable", "chrf", "baseline_chrf"]
+    lines = [f"# Evaluation: split `{meta['split']}`, checkpoint `{meta['checkpoint']}`", "",
+             "Rates in %; `valid_raw`/`exact_raw` without the grammar constraint; "
+             "`baseline_*`: nearest training example.", "",
+             "| phase | task | " + " | ".join(cols) + " |",
+             "|---|---|" + "---|" * len(cols)]
+    for row in summary["by_task"]:
+        lines.append(f"| {row['phase']} | {row['task']} | " +
+                     " | ".join(str(row.get(c, "")) for c in cols) + " |")
+    lines += ["", "## Per operation (exact match, constrained)", "",
+              "| phase | task | op | n | exact | baseline_exact |", "|---|---|---|---|---|---|"]
+    for row in summary["by_op"]:
+        lines.append(f"| {row['phase']} | {row['task']} | {row['op']} | {row['n']} | "
+                     f"{row.get('exact', '')} | {row.get('baseline_exact', '')} |")
+    for title, pred, key in FAILURES:
+        bad = [r for r in results if pred(r)]
+        lines += ["", f"## First failures: {title} ({len(bad)})", ""]
+        for r in bad[:SHOW_FAILURES]:
+            lines += [f"- `{r['id']}` ({r['task']}, {r['op']}): {r['source']!r}",
+                      f"  - expected: `{r['target']}`", f"  - got: `{r.get(key, '')}`"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m brain.evaluate",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
+    ap.add_argument("--split", choices=("test", "gen", "val"), default="test")
+    ap.add_argument("--corpora", default="corpora")
+    ap.add_argument("--json", help="results file (default reports/eval_SPLIT.json)")
+    ap.add_argument("--report", help="markdown report (default: the JSON path, .md)")
+    ap.add_argument("--limit", type=int, help="at most N records per phase and task")
+    ap.add_argument("--batch-size", type=int, default=64)
+    args = ap.parse_args(argv)
+    from brain.checkpoint import CheckpointError, load
+
+    out = Path(args.json or f"reports/eval_{args.split}.json")
+    report = Path(args.report) if args.report else out.with_suffix(".md")
+    try:
+        held, train = load_records(Path(args.corpora), args.split)
+        model, tok, _ = load(args.checkpoint)
+        results = evaluate(model, tok, held, train, batch_size=args.batch_size,
+                           limit=args.limit)
+    except (CheckpointError, FileNotFoundError, ValueError, KeyError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    meta = {"split": args.split, "checkpoint": str(args.checkpoint),
+            "corpora": args.corpora, "limit": args.limit}
+    summary = summarise(results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, **summary, "results": results},
+                              ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(markdown(summary, results, meta), encoding="utf-8")
+    for row in summary["by_task"]:
+        shown = ", ".join(f"{k} {v}" for k, v in row.items() if k not in ("phase", "task"))
+        print(f"phase {row['phase']} {row['task']}: {shown}")
+    print(f"wrote {out} and {report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

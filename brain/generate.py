@@ -1,0 +1,136 @@
+"""Translate with a trained checkpoint: one output line per input line, in input order.
+
+    python -m brain.generate "read config.yaml" "go to the home folder"
+    python -m brain.generate --input sentences.txt --batch-size 64 > out.lcr
+    python -m brain.generate --task lcr2en --input programs.lcr
+    python -m brain.generate --no-constrain "..."    # raw model output, may be invalid
+    python -m brain.generate --strict "..."          # follow the operation catalogue too
+
+Defaults: the checkpoint in ``checkpoints/`` (``checkpoints/final`` works too) and task
+``en2lcr``. For tasks whose output is LC-R the decoder is grammar-constrained unless
+``--no-constrain`` (see ``brain.constraint``); greedy decoding, so outputs are deterministic.
+Bad input (an empty line, a character the model has no token for, a line longer than the
+model's positions) is reported as ``WHERE: error: ...`` for every bad line, exit status 2,
+and nothing is generated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from brain.constraint import make_constraints
+from brain.decode import generate
+from brain.tokenizer import LCR_OUTPUT_TASKS
+
+DEFAULT_CHECKPOINT = "checkpoints"
+
+
+class InputError(ValueError):
+    """Inputs the model cannot take; ``.problems`` is ``[(where, message)]``."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(f"{w}: error: {m}" for w, m in problems))
+
+
+def encode_all(tok, task: str, sources, block_size: int, where=None) -> list[list[int]]:
+    """Prompts for ``sources``; every bad one is collected into one ``InputError``."""
+    where = where or [f"input {i + 1}" for i in range(len(sources))]
+    prompts, problems = [], []
+    for w, s in zip(where, sources, strict=True):
+        if not s.strip():
+            problems.append((w, "empty input: expected text to translate"))
+            continue
+        bad = tok.unknown_chars(s)
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X}) at column {i + 1}" for i, c in bad[:5])
+            problems.append((w, f"character{'s' if len(bad) > 1 else ''} the model has no "
+                                f"token for: {shown}"))
+            continue
+        p = tok.encode_prompt(task, s)
+        if len(p) >= block_size:
+            problems.append((w, f"input too long: {len(s)} characters, at most "
+                                f"{block_size - 3} fit the model's {block_size} positions"))
+            continue
+        prompts.append(p)
+    if problems:
+        raise InputError(problems)
+    return prompts
+
+
+def translate(model, tok, sources, task: str = "en2lcr", *, constrain: bool = True,
+              strict: bool = False, batch_size: int | None = None,
+              max_new_tokens: int | None = None, where=None) -> list[str]:
+    """Outputs for ``sources`` in input order (raises ``InputError`` on bad input)."""
+    block = model.config.block_size
+    prompts = encode_all(tok, task, sources, block, where)
+    max_new = max_new_tokens or block
+    cons = None
+    if constrain and task in LCR_OUTPUT_TASKS:
+        cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
+                                strict=strict)
+    outs = generate(model, tok, prompts, max_new_tokens=max_new, constraints=cons,
+                    batch_size=batch_size)
+    return [tok.decode(o) for o in outs]
+
+
+def _read_inputs(args) -> tuple[list[str], list[str]]:
+    if args.input is not None:
+        name = "<stdin>" if args.input == "-" else args.input
+        try:
+            if args.input == "-":
+                text = sys.stdin.read()
+            else:
+                with open(args.input, encoding="utf-8") as f:
+                    text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError([(name, f"cannot read: {e}")]) from None
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()  # the final newline ends the last line; it is not an empty line
+        return [ln.rstrip("\r") for ln in lines], [f"{name}:{i + 1}" for i in range(len(lines))]
+    return list(args.text), [f"argument {i + 1}" for i in range(len(args.text))]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m brain.generate", description=__doc__.split(
+        "\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("text", nargs="*", help="texts to translate (or use --input)")
+    ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
+    ap.add_argument("--task", default="en2lcr")
+    ap.add_argument("--input", help="file with one input per line ('-' for stdin)")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--max-new-tokens", type=int, default=None)
+    ap.add_argument("--no-constrain", action="store_true", help="no grammar constraint")
+    ap.add_argument("--strict", action="store_true", help="constrain by the catalogue too")
+    args = ap.parse_args(argv)
+    if args.input is not None and args.text:
+        ap.error("give texts as arguments or --input, not both")
+    if args.batch_size < 1 or (args.max_new_tokens is not None and args.max_new_tokens < 1):
+        ap.error("--batch-size and --max-new-tokens must be at least 1")
+    from brain.checkpoint import CheckpointError, load
+
+    try:
+        sources, where = _read_inputs(args)
+        if not sources:
+            raise InputError([("input", "nothing to translate: give texts or --input FILE")])
+        model, tok, _ = load(args.checkpoint)
+        if args.task not in tok.tasks:
+            raise InputError([("--task", f"unknown task {args.task!r}; this checkpoint knows "
+                                         f"{', '.join(tok.tasks)}")])
+        outs = translate(model, tok, sources, args.task, constrain=not args.no_constrain,
+                         strict=args.strict, batch_size=args.batch_size,
+                         max_new_tokens=args.max_new_tokens, where=where)
+    except InputError as e:
+        print(e, file=sys.stderr)
+        return 2
+    except CheckpointError as e:
+        print(f"{args.checkpoint}: error: {e}", file=sys.stderr)
+        return 2
+    sys.stdout.write("".join(o + "\n" for o in outs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

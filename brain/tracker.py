@@ -1,0 +1,210 @@
+"""Layer 2 of the LC-R constraint: the limits a context-free grammar cannot state.
+
+``Tracker`` follows the characters the syntax layer (llguidance, ``brain.constraint``)
+already accepted and enforces what ``lcr.parser.ToValue`` checks after parsing: strictly
+ascending field indices (at most ``FIELD_INDEX_MAX``), unique object keys, 64-bit integers,
+contract ids up to ``CONTRACT_ID_MAX``, finite floats and ``\\u`` surrogate pairs. Its
+``restrict(row, shared)`` clears the characters that would make the value unparseable, one
+step ahead, so there are no dead ends; ``shared`` is ``brain.constraint``'s per-vocabulary
+table (``char``, ``ids``, ``field_mark``, ``backslash``, ``u``).
+
+    t = Tracker()
+    for c in "🜊14🜁5 ":           # a contract whose last field index is 5
+        t.advance(c)
+    t.advance("🜁")
+    t.restrict(row, shared(tok))   # row: bool over the vocabulary; "0" is cleared (1-4 may grow)
+"""
+
+from __future__ import annotations
+
+import math
+import string
+
+import numpy as np
+
+from lcr.values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, INT_MAX, INT_MIN
+
+MANTISSA_DIGITS = 300  # integer digits of a number: beyond this no float could stay finite
+
+OPENERS = {"🜊": "contract", "🜃": "array", "◇": "object"}
+CLOSERS = frozenset("🜂🜄◆")
+DIGITS = frozenset("0123456789")
+HEX = frozenset("0123456789abcdefABCDEF")
+NUMBER = frozenset("0123456789.eE+-")
+IDENT = frozenset(string.ascii_letters + string.digits + "_")
+HIGH, LOW = (0xD800, 0xDBFF), (0xDC00, 0xDFFF)
+
+
+def index_viable(digits: str, last: int) -> bool:
+    """Can ``digits`` grow into a field index above ``last`` and at most FIELD_INDEX_MAX?"""
+    if digits == "0":
+        return last < 0
+    v, k = int(digits), 0
+    while v * 10**k <= FIELD_INDEX_MAX:
+        if min(v * 10**k + 10**k - 1, FIELD_INDEX_MAX) > last:
+            return True
+        k += 1
+    return False
+
+
+def number_complete(s: str) -> bool:
+    """Is the finished number ``s`` in range (a 64-bit integer or a finite float)?"""
+    if "." in s or "e" in s or "E" in s:
+        return math.isfinite(float(s))
+    return INT_MIN <= int(s) <= INT_MAX
+
+
+def number_viable(s: str) -> bool:
+    """Can the number prefix ``s`` still become a number in range?"""
+    mant, _, exp = s.replace("E", "e").partition("e")
+    if len(mant.lstrip("-").split(".")[0]) > MANTISSA_DIGITS:
+        return False
+    if not exp.strip("+-"):  # no exponent digits yet: a negative exponent is still open
+        return True
+    return exp.startswith("-") or math.isfinite(float(s))
+
+
+def hex_viable(digits: str, need_low: bool) -> bool:
+    """Can the ``\\u`` escape ``digits`` complete without a lone surrogate?"""
+    shift = 4 * (4 - len(digits))
+    lo = int(digits, 16) << shift
+    hi = lo + (1 << shift) - 1
+    if need_low:
+        return lo <= LOW[1] and hi >= LOW[0]
+    return not (LOW[0] <= lo and hi <= LOW[1])
+
+
+class _Frame:
+    __slots__ = ("kind", "last", "keys")
+
+    def __init__(self, kind: str):
+        self.kind, self.last, self.keys = kind, -1, set()
+
+
+class Tracker:
+    """Follows accepted characters (already valid syntax) to enforce what ToValue checks:
+    modes name the token being read; ``stack`` the open containers."""
+
+    __slots__ = ("mode", "buf", "stack", "expect_key", "need_low")
+
+    def __init__(self):
+        self.mode, self.buf, self.stack = "value", "", []
+        self.expect_key = self.need_low = False
+
+    def copy(self) -> Tracker:
+        t = Tracker()
+        t.mode, t.buf, t.expect_key, t.need_low = self.mode, self.buf, self.expect_key, \
+            self.need_low
+        for f in self.stack:
+            g = _Frame(f.kind)
+            g.last, g.keys = f.last, set(f.keys)
+            t.stack.append(g)
+        return t
+
+    def advance(self, c: str) -> None:
+        m = self.mode
+        if m == "string":
+            self.mode = "value" if c == '"' else "escape" if c == "\\" else m
+            return
+        if m == "escape":
+            self.mode, self.buf = ("uhex", "") if c == "u" else ("string", "")
+            return
+        if m == "uhex":
+            self.buf += c
+            if len(self.buf) == 4:
+                cp = int(self.buf, 16)
+                self.need_low, self.mode = HIGH[0] <= cp <= HIGH[1], "string"
+            return
+        if m == "field":
+            if c in DIGITS:
+                self.buf += c
+            else:  # whitespace ends the index
+                self.stack[-1].last, self.mode = int(self.buf), "value"
+            return
+        if m == "key":
+            if c == ":":
+                self.stack[-1].keys.add(self.buf)
+                self.mode = "value"
+            else:
+                self.buf += c
+            return
+        if (m == "cid" and c in DIGITS) or (m == "number" and c in NUMBER):
+            self.buf += c
+            return
+        if m == "word" and c in IDENT:
+            return
+        self.mode = "value"  # the token (if any) ended at c
+        if c in OPENERS:
+            self.stack.append(_Frame(OPENERS[c]))
+            self.expect_key = c == "◇"
+            if c == "🜊":
+                self.mode, self.buf = "cid", ""
+        elif c in CLOSERS:
+            self.stack.pop()
+            self.expect_key = False
+        elif c == "🜁":
+            self.mode, self.buf = "field", ""
+        elif c == '"':
+            self.mode = "string"
+        elif c == "-" or c in DIGITS:
+            self.mode, self.buf = "number", c
+        elif c in "⊠⟁":
+            self.mode = "word"
+        elif c == ",":
+            self.expect_key = self.stack[-1].kind == "object"
+        elif self.expect_key and c in IDENT:
+            self.mode, self.buf, self.expect_key = "key", c, False
+
+    def short_number(self) -> bool:
+        """A number too short to leave any range (no exponent, under 19 digits)."""
+        b = self.buf
+        return len(b) < 19 and "e" not in b and "E" not in b
+
+    def restrict(self, row: np.ndarray, sh) -> None:
+        """Clear the entries of ``row`` (bool over the vocabulary) that lead nowhere valid."""
+        m = self.mode
+        if m in ("value", "number", "word"):  # where the next character may start a field
+            top = self.stack[-1] if self.stack else None
+            if top is not None and top.kind == "contract" and top.last >= FIELD_INDEX_MAX:
+                row[sh.field_mark] = False
+            if m == "value":
+                return
+        if m in ("string", "escape"):
+            if self.need_low:  # a high surrogate escape must be followed by \u + low
+                keep = sh.backslash if m == "string" else sh.u
+                ok = row[keep]
+                row[:] = False
+                row[keep] = ok
+            return
+        if m == "key":
+            if self.buf in self.stack[-1].keys:
+                row[sh.ids[":"]] = False
+            return
+        check = _CHECKS.get(m)
+        if check is None or (m == "number" and self.short_number()):
+            return
+        for i in np.flatnonzero(row):
+            c = sh.char[i]
+            if not check(self, c):
+                row[i] = False
+
+
+def _check_field(t: Tracker, c) -> bool:
+    if c is not None and c in DIGITS:
+        return index_viable(t.buf + c, t.stack[-1].last)
+    return bool(t.buf) and int(t.buf) > t.stack[-1].last  # whitespace ends the index
+
+
+def _check_number(t: Tracker, c) -> bool:
+    if c is not None and c in NUMBER:
+        return number_viable(t.buf + c)
+    return number_complete(t.buf)  # anything else (eos included) ends the number
+
+
+# Per mode: may character c (None = end of sequence) follow?
+_CHECKS = {
+    "field": _check_field,
+    "number": _check_number,
+    "cid": lambda t, c: c is None or c not in DIGITS or int(t.buf + c) <= CONTRACT_ID_MAX,
+    "uhex": lambda t, c: hex_viable(t.buf + c, t.need_low),
+}

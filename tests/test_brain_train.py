@@ -1,0 +1,218 @@
+"""Trainer behaviour on tiny configs: learning, overfitting, exact resume, the CLI."""
+
+import contextlib
+import json
+
+import pytest
+import torch
+
+from brain import checkpoint, synth
+from brain.data import BatchSource, DataError, collate, encode_records, epoch_batches
+from brain.decode import generate
+from brain.model import GPT, GPTConfig
+from brain.tokenizer import CharTokenizer
+from brain.train import main as train_main
+from brain.trainer import TrainConfig, Trainer, lr_at
+
+TINY = dict(n_layer=2, n_head=2, n_embd=32, n_ffn=64, block_size=160)
+
+
+@pytest.fixture
+def deterministic():
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    yield
+    torch.use_deterministic_algorithms(before)
+
+
+@contextlib.contextmanager
+def torch_settings_kept():
+    """``train_main`` sets torch's thread count and deterministic-algorithms flag for the
+    whole process; put both back afterwards so later tests run as configured."""
+    threads = torch.get_num_threads()
+    det = torch.are_deterministic_algorithms_enabled()
+    warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(det, warn_only=warn)
+
+
+@pytest.fixture
+def torch_settings():
+    with torch_settings_kept():
+        yield
+
+
+def examples(n, phase=1, seed=0):
+    tok = CharTokenizer()
+    recs = [r for r in synth.records(phase, n, seed, (1, 1)) if r["split"] == "train"]
+    return tok, recs, encode_records(tok, recs, TINY["block_size"])
+
+
+def test_loss_mask_covers_target_and_eos_only():
+    tok = CharTokenizer()
+    rec = {"id": "a", "task": "en2lcr", "source": "ab", "target": "xyz"}
+    (ex,) = encode_records(tok, [rec], 64)
+    x, y = collate([ex, encode_records(tok, [{**rec, "target": "x"}], 64)[0]], tok.pad)
+    assert x[0].tolist() == [tok.task_id("en2lcr"), *tok.encode("ab"), tok.sep,
+                             *tok.encode("xyz")]
+    assert y[0].tolist() == [-100, -100, -100, *tok.encode("xyz"), tok.eos]
+    assert y[1].tolist() == [-100, -100, -100, *tok.encode("x"), tok.eos, -100, -100]
+    assert x[1, -2:].tolist() == [tok.pad, tok.pad]  # shorter row: padded on the right
+
+
+def test_batches_are_deterministic_length_bucketed_and_complete():
+    lengths = [(i * 37) % 101 + 5 for i in range(500)]
+    a = epoch_batches(lengths, 32, seed=1, epoch=3)
+    assert a == epoch_batches(lengths, 32, seed=1, epoch=3)
+    assert a != epoch_batches(lengths, 32, seed=1, epoch=4)
+    assert sorted(i for b in a for i in b) == list(range(500))
+    pad_sorted = sum(len(b) * max(lengths[i] for i in b) for b in a)
+    assert pad_sorted < 1.15 * sum(lengths)  # bucketing keeps padding small
+
+
+def test_over_long_and_unknown_records_are_errors():
+    tok = CharTokenizer()
+    with pytest.raises(DataError, match="positions"):
+        encode_records(tok, [{"id": "r1", "task": "en2lcr", "source": "a" * 100,
+                              "target": "b" * 100}], 160)
+    with pytest.raises(DataError, match="r2.*U\\+00E9"):
+        encode_records(tok, [{"id": "r2", "task": "en2lcr", "source": "\u00e9",
+                              "target": "b"}], 160)
+
+
+def test_lr_schedule_warms_up_then_restarts():
+    cfg = TrainConfig(lr=1e-3, warmup_steps=10, restart_epochs=1, restart_mult=2)
+    lrs = [lr_at(s, cfg, steps_per_epoch=20) for s in range(80)]
+    assert lrs[0] < lrs[5] < lrs[9] == pytest.approx(1e-3)
+    assert lrs[29] < 1e-4 and lrs[30] == pytest.approx(1e-3)  # restart after 20 steps
+    assert lrs[69] < 1e-4 and lrs[70] == pytest.approx(1e-3)  # then after 40
+
+
+def test_training_steps_lower_loss_on_a_fixed_batch():
+    tok, _, exs = examples(40)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=len(tok), **TINY))
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    x, y = collate(exs[:16], tok.pad)
+    losses = []
+    for _ in range(15):
+        _, loss = model(x, y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_overfitting_a_handful_of_examples_reaches_exact_match(tmp_path):
+    tok, recs, exs = examples(12)
+    recs, exs = recs[:6], exs[:6]
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=len(tok), **{**TINY, "dropout": 0.0, "n_embd": 64,
+                                                   "n_ffn": 128}))
+    cfg = TrainConfig(epochs=250, lr=3e-3, warmup_steps=10, restart_epochs=1000, patience=999,
+                      save_every_epochs=1000)
+    Trainer(model, tok, BatchSource(exs, tok.pad, 8, 0), None, cfg, tmp_path).run()
+    outs = generate(model, tok, [tok.encode_prompt(r["task"], r["source"]) for r in recs],
+                    max_new_tokens=80)
+    assert [tok.decode(o) for o in outs] == [r["target"] for r in recs]
+
+
+class Kill(Exception):
+    pass
+
+
+def _run(tmp_path, name, kill_at=None, resume=False):
+    tok, _, exs = examples(60)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=len(tok), **{**TINY, "dropout": 0.1}))
+    val = BatchSource(exs[:8], tok.pad, 8, 0)
+    cfg = TrainConfig(epochs=3, batch_size=8, warmup_steps=4, restart_epochs=1,
+                      save_every_steps=3, seed=5)
+    trainer = Trainer(model, tok, BatchSource(exs, tok.pad, 8, 1), val, cfg, tmp_path / name)
+
+    def hook(step):
+        if step == kill_at:
+            raise Kill
+
+    trainer.on_step = hook
+    try:
+        state = trainer.run(resume=resume)
+    except Kill:
+        return None, None
+    return model, state
+
+
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, deterministic):
+    full, full_state = _run(tmp_path, "a")
+    assert _run(tmp_path, "b", kill_at=11)[0] is None  # killed 2 steps after a save
+    resumed, state = _run(tmp_path, "b", resume=True)
+    assert state["step"] == full_state["step"]
+    for (k, a), (_, b) in zip(full.state_dict().items(), resumed.state_dict().items(),
+                                     strict=True):
+        assert torch.equal(a, b), k
+    strip = [{k: v for k, v in e.items() if k not in ("seconds", "target_tokens_per_s")}
+             for e in full_state["history"]]
+    assert strip == [{k: v for k, v in e.items() if k not in ("seconds", "target_tokens_per_s")}
+                     for e in state["history"]]
+
+
+def test_cli_trains_two_phases_and_writes_everything(tmp_path, deterministic, torch_settings):
+    corpora = tmp_path / "corpora"
+    synth.write_corpora(corpora, 30)
+    args = ["--corpora", str(corpora), "--out", str(tmp_path / "ck"), "--phase", "1-2",
+            "--epochs", "1", "--eval-samples", "2", "--model",
+            "n_layer=1,n_head=2,n_embd=32,n_ffn=64,block_size=400"]
+    assert train_main(args) == 0
+    out = tmp_path / "ck"
+    history = json.loads((out / "history.json").read_text())
+    assert set(history["phases"]) == {"1", "2"}
+    epoch = history["phases"]["2"]["epochs"][0]
+    assert {"train_loss", "val_loss", "lr", "val_en2lcr_exact", "val_en2lcr_valid"} <= set(epoch)
+    assert (out / "loss.png").stat().st_size > 1000
+    model, tok, config = checkpoint.load(out)  # the root resolves to final/
+    assert config["phase"] == 2 and len(config["corpus"]["sha256"]) == 64
+    assert config["model"]["n_layer"] == 1 and config["training"]["batch_size"] == 32
+    # --resume with everything finished does no work and changes nothing
+    before = (out / "final" / "model.safetensors").read_bytes()
+    assert train_main(args + ["--resume"]) == 0
+    assert (out / "final" / "model.safetensors").read_bytes() == before
+
+
+def test_cli_bad_input_is_a_clear_error(tmp_path, capsys, torch_settings):
+    corpora = tmp_path / "corpora"
+    corpora.mkdir()
+    rec = {"id": "x1", "phase": 1, "split": "train", "task": "summarize", "source": "a",
+           "target": "b", "lcr": "b", "op": "x", "replay": False}
+    (corpora / "phase1.jsonl").write_text(json.dumps(rec) + "\n")
+    args = ["--corpora", str(corpora), "--out", str(tmp_path / "ck"), "--phase", "1"]
+    assert train_main(args) == 2
+    assert "unknown task(s) summarize" in capsys.readouterr().err
+    (corpora / "phase1.jsonl").write_text('{"id": 1,\n')
+    assert train_main(args) == 2
+    assert "phase1.jsonl:1: not JSON" in capsys.readouterr().err
+    (corpora / "phase2.jsonl").write_text(json.dumps({**rec, "task": "en2lcr"}) + "\n")
+    assert train_main([*args[:-1], "2"]) == 2
+    assert "run --phase 1 first" in capsys.readouterr().err
+
+
+def test_cli_torch_settings_are_put_back(tmp_path):
+    corpora = tmp_path / "corpora"
+    corpora.mkdir()
+    (corpora / "phase1.jsonl").write_text('{"id": 1,\n')  # fails after the settings
+    before = torch.get_num_threads()
+    torch.use_deterministic_algorithms(False)
+    try:
+        with torch_settings_kept():
+            assert train_main(["--corpora", str(corpora), "--out", str(tmp_path / "ck"),
+                               "--phase", "1", "--device", "cpu",
+                               "--threads", str(before + 1)]) == 2
+            assert torch.get_num_threads() == before + 1
+            assert torch.are_deterministic_algorithms_enabled()
+        assert torch.get_num_threads() == before
+        assert not torch.are_deterministic_algorithms_enabled()
+    finally:
+        torch.set_num_threads(before)

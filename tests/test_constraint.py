@@ -1,0 +1,262 @@
+"""The LC-R constraint: its masks agree with Lark's parser, and constrained decoding from
+random-weight models always yields parseable (and, strict, schema-valid) LC-R."""
+
+import string
+
+import lark
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.lark import from_lark
+
+from brain.constraint import LCRConstraint, make_constraints, unpack
+from brain.decode import generate
+from brain.lark_mask import complete, viable
+from brain.model import GPT, GPTConfig
+from brain.tokenizer import GLYPHS, CharTokenizer
+from lcr import dumps, parse
+from lcr.errors import LCRError
+from lcr.grammar import grammar_text
+from lcr.schema import check_schema
+from lcr.strategies import _containers, names
+from lcr.values import (
+    CONTRACT_ID_MAX,
+    FALSE,
+    FIELD_INDEX_MAX,
+    INT_MAX,
+    INT_MIN,
+    NULL,
+    TRUE,
+    Bytes,
+    Float,
+    Handle,
+    Int,
+    Text,
+)
+
+TOK = CharTokenizer()
+CHARS = [c for i, c in enumerate(TOK.vocab) if i not in TOK.special_ids]
+
+# Values whose text the tokenizer can spell (printable ASCII and the glyphs).
+_texts = st.text(st.sampled_from(string.printable[:95] + "".join(GLYPHS)), max_size=8)
+_scalars = st.one_of(
+    st.just(NULL), st.sampled_from([TRUE, FALSE]), st.integers(INT_MIN, INT_MAX).map(Int),
+    st.floats(allow_nan=False, allow_infinity=False).map(Float), _texts.map(Text),
+    st.binary(max_size=4).map(Bytes), names.map(Handle),
+)
+spellable = st.recursive(_scalars, _containers, max_leaves=8)
+
+
+def syntax_mask(prefix: str) -> np.ndarray:
+    """The llguidance layer alone (no Tracker, no budget) after ``prefix``."""
+    c = LCRConstraint(TOK, 10_000)
+    for ch in prefix:
+        assert c.matcher.consume_token(TOK.stoi[ch]), (prefix, c.matcher.get_error())
+    bits = np.frombuffer(c.matcher.compute_bitmask(), dtype=np.int32)
+    return unpack(bits[None, :], len(TOK.vocab))[0]
+
+
+def with_spaces(value, data) -> str:
+    """``dumps(value)`` with spaces inserted wherever LC-R allows them (the only whitespace
+    the vocabulary has): non-canonical text of the same value."""
+    text = dumps(value)
+    for pos in sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)),
+                      reverse=True):
+        for n in (1, 3):
+            cand = text[:pos] + " " * n + text[pos:]
+            try:
+                if parse(cand) == value:
+                    text = cand
+                    break
+            except LCRError:
+                break
+    return text
+
+
+# Syntactically valid LC-R spelled in the vocabulary, from the grammar itself: any layout.
+from_grammar = from_lark(lark.Lark(grammar_text("lcr"), start="start"),
+                         alphabet=st.sampled_from(CHARS)).filter(lambda t: len(t) <= 200)
+
+
+def test_with_spaces_makes_non_canonical_text():
+    value = parse('🜃1,◇a:🜊7🜁0 ∅🜂◆🜄')
+    found = set()
+
+    @settings(max_examples=40)
+    @given(st.data())
+    def run(data):
+        text = with_spaces(value, data)
+        assert parse(text) == value
+        found.add(text != dumps(value))
+
+    run()
+    assert True in found
+
+
+def assert_mask_agrees(prefix):
+    got = syntax_mask(prefix)
+    for ch in CHARS:
+        assert got[TOK.stoi[ch]] == viable(prefix + ch), (prefix, ch)
+    assert got[TOK.eos] == complete(prefix), prefix
+    for i in TOK.special_ids - {TOK.eos}:
+        assert not got[i]
+
+
+@settings(max_examples=25)
+@given(spellable, st.data())
+def test_allowed_set_agrees_with_lark(value, data):
+    text = dumps(value)  # (the vocabulary has no newline, so no pretty layout)
+    assert_mask_agrees(text[:data.draw(st.integers(0, len(text)))])
+
+
+@settings(max_examples=25)
+@given(spellable, st.data())
+def test_allowed_set_agrees_with_lark_on_spaced_text(value, data):
+    text = with_spaces(value, data)
+    assert_mask_agrees(text[:data.draw(st.integers(0, len(text)))])
+
+
+@settings(max_examples=25)
+@given(from_grammar, st.data())
+def test_allowed_set_agrees_with_lark_on_grammar_text(text, data):
+    assert complete(text)
+    assert_mask_agrees(text[:data.draw(st.integers(0, len(text)))])
+
+
+def first_refused(text: str) -> int | None:
+    """Walking ``text`` with the full constraint (syntax + Tracker, no budget pressure):
+    the position of the first character it refuses (``len(text)``: end-of-sequence)."""
+    c = LCRConstraint(TOK, 10_000)
+    for i, ch in enumerate(text):
+        if not c.allowed_np()[TOK.stoi[ch]]:
+            return i
+        c.advance(TOK.stoi[ch])
+    return None if c.allowed_np()[TOK.eos] else len(text)
+
+
+@settings(max_examples=40)
+@given(spellable, st.data())
+def test_tracker_allows_every_character_of_valid_text(value, data):
+    assert first_refused(dumps(value)) is None
+    assert first_refused(with_spaces(value, data)) is None
+
+
+_small = spellable.map(dumps)
+_sp = st.sampled_from(["", " "])
+
+
+@settings(max_examples=30)
+@given(st.integers(0, 50), st.integers(0, FIELD_INDEX_MAX), _small, _small, _sp,
+       st.data())
+def test_tracker_refuses_a_field_index_out_of_order(cid, last, v1, v2, sp, data):
+    index = data.draw(st.integers(0, last))  # the edit: not above the previous index
+    head = f"🜊{cid}🜁{last} {v1}{sp}🜁"
+    text = f"{head}{index} {v2}🜂"
+    got = first_refused(text)
+    assert got is not None and len(head) <= got <= len(head) + len(str(index)), (text, got)
+
+
+@settings(max_examples=30)
+@given(names, names, _small, _small, _sp)
+def test_tracker_refuses_a_duplicate_key(k1, k2, v1, v2, sp):
+    assume(k1 != k2)
+    valid = f"◇{k1}: {v1}{sp}, {k2}: {v2}◆"
+    assert first_refused(valid) is None
+    text = f"◇{k1}: {v1}{sp}, {k1}: {v2}◆"  # the edit: the second key repeats the first
+    assert first_refused(text) == len(f"◇{k1}: {v1}{sp}, {k1}"), text
+
+
+@settings(max_examples=40)
+@given(st.one_of(st.integers(INT_MAX + 1, 10**30), st.integers(-10**30, INT_MIN - 1)),
+       st.sampled_from([("", ""), ("🜃", "🜄"), ("🜃∅, ", " 🜄"), ("◇a: ", "◆")]))
+def test_tracker_refuses_the_end_of_an_out_of_range_int(n, wrap):
+    text = f"{wrap[0]}{n}{wrap[1]}"
+    got = first_refused(text)
+    # digits may still become a float ("…0.5"); what ends the number must be refused
+    assert got == len(wrap[0]) + len(str(n)), (text, got)
+
+
+@settings(max_examples=30)
+@given(st.integers(CONTRACT_ID_MAX + 1, 10**12), st.integers(FIELD_INDEX_MAX + 1, 10**7))
+def test_tracker_refuses_out_of_range_contract_ids_and_field_indices(cid, index):
+    got = first_refused(f"🜊{cid}🜂")
+    assert got is not None and 1 <= got <= len(str(cid)), cid
+    text = f"🜊1🜁{index} ∅🜂"
+    got = first_refused(text)
+    assert got is not None and 3 <= got <= 3 + len(str(index)), (text, got)
+
+
+def full_mask(prefix: str, budget: int = 10_000) -> set[str]:
+    c = LCRConstraint(TOK, budget)
+    for ch in prefix:
+        c.advance(TOK.stoi[ch])
+    row = c.allowed_np()
+    return {("<eos>" if i == TOK.eos else TOK.vocab[i]) for i in np.flatnonzero(row)}
+
+
+@pytest.mark.parametrize("prefix, banned, kept", [
+    ("🜊14🜁5 1🜁", {"0"}, {"1", "5", "6", "9"}),       # indices strictly ascending
+    ("🜊14🜁5 1🜁1", {" "}, {"0"}),                       # 1 <= 5: must grow to 10+
+    ("🜊14🜁65534 1", {"🜁"}, {"🜂"}),                     # no index above 65534
+    ("🜊14🜁6553", {"5", "6"}, {"4", "0"}),
+    ("◇ab: 1, ab", {":"}, {"c"}),                        # unique keys
+    ("9223372036854775807", set(), {"<eos>", "0"}),
+    ("9223372036854775808", {"<eos>"}, {".", "e"}),      # not a 64-bit int; a float may do
+    ("-9223372036854775809", {"<eos>", "🜂"}, {"."}),
+    ("1e30", {"9"}, {"<eos>", "7"}),                     # 1e309 is not a double
+    ("🜊214748364", {"8", "9"}, {"7"}),                  # contract ids up to 2147483647
+    ('"\\ud8', set(), {"0"}),
+    ('"\\udc', set("0123456789abcdefABCDEF"), set()),   # no lone low surrogate
+    ('"\\ud800', {'"', "a"}, {"\\"}),                    # a high one needs its low half
+    ('"\\ud800\\u', {"0"}, {"d"}),
+    ("🜃" * 64, {"🜃", "🜊", "◇"}, {"🜄", "∅"}),            # depth 64 at most
+])
+def test_tracker_limits(prefix, banned, kept):
+    allowed = full_mask(prefix)
+    assert not banned & allowed, (prefix, banned & allowed)
+    assert kept <= allowed, (prefix, kept - allowed)
+
+
+def test_budget_closes_the_value():
+    c = LCRConstraint(TOK, 40)
+    for ch in "🜃🜃◇a: \"x":
+        c.advance(TOK.stoi[ch])
+    while c.remaining > 0:
+        row = c.allowed_np()
+        assert row.sum() == 1 or not c.closing()
+        tid = int(np.flatnonzero(row)[0])
+        if tid == TOK.eos:
+            break
+        c.advance(tid)
+    parse("".join(c.text))
+
+
+def random_model(seed: int, scale: float) -> GPT:
+    torch.manual_seed(seed)
+    model = GPT(GPTConfig(vocab_size=len(TOK), block_size=160, n_layer=1, n_head=2,
+                          n_embd=32, n_ffn=64, dropout=0.0))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(scale)  # spiky logits: random models that like long, odd outputs
+    return model.eval()
+
+
+prompts = st.lists(st.text(st.sampled_from(string.ascii_letters + " .>0123456789"),
+                           min_size=1, max_size=30), min_size=1, max_size=4)
+
+
+@settings(max_examples=12)
+@given(st.integers(0, 2**16), st.sampled_from([1.0, 20.0, 60.0]), prompts,
+       st.integers(1, 120), st.booleans())
+def test_constrained_random_models_always_parse(seed, scale, sources, budget, strict):
+    model = random_model(seed, scale)
+    ps = [TOK.encode_prompt("en2lcr", s) for s in sources]
+    cons = make_constraints(TOK, ps, max_new_tokens=budget, block_size=160, strict=strict)
+    outs = generate(model, TOK, ps, max_new_tokens=budget, constraints=cons, batch_size=3)
+    for ids in outs:
+        assert len(ids) <= budget
+        value = parse(TOK.decode(ids))  # raises on any invalid output
+        if strict:
+            check_schema(value)
