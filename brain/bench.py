@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from brain.constraint import make_constraints
-from brain.data import DataError, read_jsonl
+from brain.data import DataError, ensure_corpora, read_jsonl
 from brain.decode import generate
 from brain.generate import DEFAULT_CHECKPOINT, InputError, encode_all
 
@@ -110,7 +110,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m brain.bench",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
-    ap.add_argument("--corpora", default="corpora")
+    ap.add_argument("--corpora", default=None,
+                    help="corpus directory (default corpora/, compiled there if missing)")
     ap.add_argument("--n", type=int, default=64, help="prompts, the same for every mode")
     ap.add_argument("--max-new-tokens", type=int, default=400)
     ap.add_argument("--threads", type=int, default=2)
@@ -127,6 +128,9 @@ def main(argv=None) -> int:
         print(f"{args.checkpoint}: error: {e}", file=sys.stderr)
         return 2
     try:
+        if args.corpora is None:  # the default location is compiled on demand
+            args.corpora = "corpora"
+            ensure_corpora(Path(args.corpora))
         sources = prompts_from(Path(args.corpora), args.n)
         rows = bench(model, tok, sources, args.max_new_tokens)
     except DataError as e:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,3 +149,20 @@ class BatchSource:
         order = sorted(range(len(self.examples)), key=lambda i: self.lengths[i])
         for i in range(0, len(order), self.batch_size):
             yield self.batch(order[i:i + self.batch_size])
+
+
+def ensure_corpora(corpora: Path, phases: list[int] | None = None) -> None:
+    """Compile the corpora with ``python -m lcr.compile --all`` if any of ``phases`` is
+    missing (``None``: only when ``corpora`` holds no phase file at all, as evaluation
+    and benchmarks need; they read whatever phases are there)."""
+    if phases is None:
+        missing = [] if any(corpora.glob("phase*.jsonl")) else ["all"]
+    else:
+        missing = [p for p in phases if not (corpora / f"phase{p}.jsonl").is_file()]
+    if not missing:
+        return
+    print(f"corpora missing for phase(s) {missing}: running python -m lcr.compile --all",
+          file=sys.stderr, flush=True)
+    cmd = [sys.executable, "-m", "lcr.compile", "--all", "--out", str(corpora)]
+    if subprocess.run(cmd).returncode != 0:
+        raise DataError(f"compiling the corpora failed: {' '.join(cmd)}")

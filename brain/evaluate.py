@@ -30,7 +30,7 @@ from pathlib import Path
 
 import sacrebleu
 
-from brain.data import read_jsonl
+from brain.data import ensure_corpora, file_sha256, read_jsonl
 from brain.generate import DEFAULT_CHECKPOINT, InputError, encode_all, translate
 from brain.tokenizer import LCR_OUTPUT_TASKS, UnknownTaskError
 from lcr import parse
@@ -53,6 +53,16 @@ def load_records(corpora: Path, split: str) -> tuple[list[dict], list[dict]]:
             elif r["split"] == split and not r.get("replay"):
                 held.append(r)
     return held, train
+
+
+def corpus_warning(config: dict) -> None:
+    """Warn when the corpus on disk is not the one the checkpoint was trained on: the
+    held-out split would then not be held out from this model."""
+    corpus = config.get("corpus") or {}
+    path, sha = corpus.get("file"), corpus.get("sha256")
+    if path and sha and Path(path).is_file() and file_sha256(Path(path)) != sha:
+        print(f"warning: {path} differs from the corpus this checkpoint was trained on "
+              "(recompile with the training seed and scale)", file=sys.stderr)
 
 
 class NearestNeighbour:
@@ -240,7 +250,8 @@ def main(argv=None) -> int:
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
     ap.add_argument("--split", choices=("test", "gen", "val"), default="test")
-    ap.add_argument("--corpora", default="corpora")
+    ap.add_argument("--corpora", default=None,
+                    help="corpus directory (default corpora/, compiled there if missing)")
     ap.add_argument("--json", help="results file (default reports/eval_SPLIT.json)")
     ap.add_argument("--report", help="markdown report (default: the JSON path, .md)")
     ap.add_argument("--limit", type=int, help="at most N records per phase and task")
@@ -251,8 +262,12 @@ def main(argv=None) -> int:
     out = Path(args.json or f"reports/eval_{args.split}.json")
     report = Path(args.report) if args.report else out.with_suffix(".md")
     try:
+        if args.corpora is None:  # the default location is compiled on demand
+            args.corpora = "corpora"
+            ensure_corpora(Path(args.corpora))
         held, train = load_records(Path(args.corpora), args.split)
-        model, tok, _ = load(args.checkpoint)
+        model, tok, config = load(args.checkpoint)
+        corpus_warning(config)
         results = evaluate(model, tok, held, train, batch_size=args.batch_size,
                            limit=args.limit)
     except (CheckpointError, FileNotFoundError, ValueError, KeyError) as e:

@@ -35,7 +35,14 @@ from pathlib import Path
 import torch
 
 from brain import checkpoint
-from brain.data import BatchSource, DataError, encode_records, file_sha256, read_jsonl
+from brain.data import (
+    BatchSource,
+    DataError,
+    encode_records,
+    ensure_corpora,
+    file_sha256,
+    read_jsonl,
+)
 from brain.decode import generate
 from brain.model import GPT, GPTConfig
 from brain.tokenizer import LCR_OUTPUT_TASKS, CharTokenizer, UnknownTaskError
@@ -103,17 +110,6 @@ def code_revision() -> str:
         return rev + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-
-
-def ensure_corpora(corpora: Path, phases: list[int]) -> None:
-    """Compile the corpora with ``python -m lcr.compile --all`` if any is missing."""
-    missing = [p for p in phases if not (corpora / f"phase{p}.jsonl").is_file()]
-    if not missing:
-        return
-    log(f"corpora missing for phase(s) {missing}: running python -m lcr.compile --all")
-    cmd = [sys.executable, "-m", "lcr.compile", "--all", "--out", str(corpora)]
-    if subprocess.run(cmd).returncode != 0:
-        raise DataError(f"compiling the corpora failed: {' '.join(cmd)}")
 
 
 class TaskMetrics:
