@@ -22,21 +22,15 @@ from __future__ import annotations
 
 import re
 
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
-from lcr import errors as E
 from lcr import printer
-from lcr.errors import LCRError
 from lcr.grammar import lalr
 from lcr.parser import ToValue as _LCRToValue
 from lcr.parser import (
-    _Fail,
-    _from_lark,
     _start,
-    check_size,
     contract_id,
     field_index,
     ordered_fields,
+    run_parser,
     within_depth,
 )
 from lcr.values import (
@@ -134,17 +128,8 @@ _PARSER = lalr("hlxl", ToValue())
 
 def parse_hlxl(text: str) -> Value:
     """Parse one HLXL value (whitespace between tokens allowed). Raises ``LCRError``."""
-    if not isinstance(text, str):
-        raise TypeError(f"parse_hlxl() takes str, not {type(text).__name__}")
-    check_size(text)
-    try:
-        return _PARSER.parse(text)
-    except _Fail as f:
-        raise LCRError(f.code, f.message).at(text, f.pos) from None
-    except (UnexpectedCharacters, UnexpectedToken, UnexpectedEOF) as err:
-        raise _from_lark(err, text, TERMINAL_NAMES, VALUE_START, HINTS) from None
-    except UnexpectedInput as err:  # any other Lark input error
-        raise LCRError(E.E_LC_PARSE, str(err).splitlines()[0]).at(text, 0) from None
+    return run_parser(_PARSER, text, "parse_hlxl", terminal_names=TERMINAL_NAMES,
+                      value_start=VALUE_START, hints=HINTS)
 
 
 # ---- canonical printer: one function per value class, chosen through PRINTERS ----------

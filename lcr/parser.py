@@ -369,16 +369,23 @@ def check_size(text: str) -> None:
         raise LCRError(E.E_SIZE_EXCEEDED, message).at(text, 0)
 
 
-def parse(text: str) -> Value:
-    """Parse one LC-R value (surrounding whitespace allowed). Raises ``LCRError``."""
+def run_parser(lark_parser, text: str, what: str = "parse", **tables) -> Value:
+    """Size check, parse with ``lark_parser`` (a transformer inline), and every failure
+    as a located ``LCRError``. ``tables`` are ``_from_lark``'s terminal-name, value-start
+    and hint tables (LC-R's by default); shared by the LC-R and HLXL parsers."""
     if not isinstance(text, str):
-        raise TypeError(f"parse() takes str, not {type(text).__name__}")
+        raise TypeError(f"{what}() takes str, not {type(text).__name__}")
     check_size(text)
     try:
-        return _PARSER.parse(text)
+        return lark_parser.parse(text)
     except _Fail as f:
         raise LCRError(f.code, f.message).at(text, f.pos) from None
     except (UnexpectedCharacters, UnexpectedToken, UnexpectedEOF) as err:
-        raise _from_lark(err, text) from None
+        raise _from_lark(err, text, **tables) from None
     except UnexpectedInput as err:  # any other Lark input error
         raise LCRError(E.E_LC_PARSE, str(err).splitlines()[0]).at(text, 0) from None
+
+
+def parse(text: str) -> Value:
+    """Parse one LC-R value (surrounding whitespace allowed). Raises ``LCRError``."""
+    return run_parser(_PARSER, text)
