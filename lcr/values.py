@@ -15,7 +15,6 @@ differently. Values are hashable, so they can be dictionary keys and set members
 
 from __future__ import annotations
 
-import math
 import struct
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
@@ -197,7 +196,3 @@ KINDS = ("null", "bool", "int", "float", "text", "bytes", "handle", "contract", 
 def op(name: str, *args: Value) -> Contract:
     """An operation (contract 1000): ``op("read", Text("a.csv"))``."""
     return Contract(1000, ((0, Text(name)), *((i + 1, a) for i, a in enumerate(args))))
-
-
-def is_finite_float(x: float) -> bool:
-    return not (math.isnan(x) or math.isinf(x))
