@@ -1,19 +1,24 @@
 """Decoding speed, side by side in one run: the original full-recompute loop, the KV cache,
 batching, and the cost of the grammar constraint.
 
-    python -m brain.bench                             # shipped checkpoint, 64 test prompts
-    python -m brain.bench --checkpoint DIR --n 256 --json reports/bench.json
+    python -m brain.bench                             # shipped checkpoint, 256 test prompts
+    python -m brain.bench --checkpoint DIR --n 64 --json out.json   # quicker
 
-Every mode decodes the **same** ``--n`` prompts (default 64), so the ratios compare the
+Every mode decodes the **same** ``--n`` prompts (default 256, so that batch 256 is one full
+batch; about 12 minutes on 2 cores, most of it the baseline), so the ratios compare the
 same workload: the ``en2lcr`` sources of the corpus ``test`` split of all phases (replays
 left out), read with ``brain.data.read_jsonl`` and drawn at evenly spaced positions of
 their file order, so every phase is represented (repeated if there are fewer than ``--n``).
-Throughput is generated tokens per second (end-of-sequence included); ratios are against
-the full-recompute baseline. The constraint's cost is the extra time per generated token
-against the same mode unconstrained, with a note of whether the two runs wrote the same
-outputs (if not, they did different work and the comparison is indicative only). Greedy
-decoding on the CPU threads torch is given (``--threads``, default 2). A bad corpus line,
-a character the model has no token for or an over-long prompt is a one-line error.
+Constrained means as ``brain.generate`` decodes en2lcr: the grammar plus slot values
+grounded in the source. Throughput is generated tokens per second (end-of-sequence
+included); ratios are against the full-recompute baseline. The constraint's cost is
+measured two ways: its share (the time spent in its calls and set-up, ``TimedConstraint``,
+over the rest of the same decode: what it adds to exactly that work), and the extra time
+per generated token against the same mode unconstrained, with a note of whether the two
+runs wrote the same outputs (if not, they did different work and that comparison is
+indicative only). Greedy decoding on the CPU threads torch is given (``--threads``,
+default 2). A bad corpus line, a character the model has no token for or an over-long
+prompt is a one-line error.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from brain.constraint import make_constraints
+from brain.constraint import LCRConstraint, make_constraints
 from brain.data import DataError, ensure_corpora, read_jsonl
 from brain.decode import generate
 from brain.generate import DEFAULT_CHECKPOINT, InputError, encode_all
@@ -54,17 +59,57 @@ def prompts_from(corpora: Path, n: int) -> list[tuple[str, str]]:
     return [srcs[i % len(srcs)] for i in range(n)]
 
 
-def run(model, tok, prompts, *, batch_size, use_cache, constrain, max_new_tokens):
+class TimedConstraint(LCRConstraint):
+    """An LCRConstraint that adds the time spent in its calls to ``TimedConstraint.seconds``:
+    the constraint's cost measured on the very decode it constrains."""
+
+    seconds = 0.0
+
+    def allows(self, token_id):
+        t0 = time.perf_counter()
+        try:
+            return super().allows(token_id)
+        finally:
+            TimedConstraint.seconds += time.perf_counter() - t0
+
+    def advance(self, token_id):
+        t0 = time.perf_counter()
+        try:
+            return super().advance(token_id)
+        finally:
+            TimedConstraint.seconds += time.perf_counter() - t0
+
+    @classmethod
+    def allowed_batch(cls, constraints):
+        t0 = time.perf_counter()
+        try:
+            return super().allowed_batch(constraints)
+        finally:
+            TimedConstraint.seconds += time.perf_counter() - t0
+
+
+def run(model, tok, prompts, *, batch_size, use_cache, constrain, max_new_tokens,
+        sources=None):
+    """One timed decode; constrained as ``brain.generate`` does it (grammar, and slot values
+    grounded in ``sources``)."""
+    TimedConstraint.seconds = 0.0
     t0 = time.perf_counter()
     cons = (make_constraints(tok, prompts, max_new_tokens=max_new_tokens,
-                             block_size=model.config.block_size) if constrain else None)
+                             block_size=model.config.block_size, sources=sources,
+                             cls=TimedConstraint) if constrain else None)
+    setup = time.perf_counter() - t0
     outs = generate(model, tok, prompts, max_new_tokens=max_new_tokens, constraints=cons,
                     use_cache=use_cache, batch_size=batch_size)
     seconds = time.perf_counter() - t0
     tokens = sum(len(o) + 1 for o in outs)  # + the end-of-sequence step
-    return outs, {"tokens": tokens, "seconds": round(seconds, 3),
-                  "tokens_per_s": round(tokens / seconds, 1),
-                  "ms_per_token": round(1000.0 * seconds / tokens, 4)}
+    inside = TimedConstraint.seconds + setup  # everything the constraint adds
+    out = {"tokens": tokens, "seconds": round(seconds, 3),
+           "tokens_per_s": round(tokens / seconds, 1),
+           "ms_per_token": round(1000.0 * seconds / tokens, 4)}
+    if constrain:  # its share, against the same decode without it
+        out["constraint_s"] = round(inside, 3)
+        out["constraint_cost"] = round(inside / max(seconds - inside, 1e-9), 4)
+    return outs, out
 
 
 def bench(model, tok, sources, max_new_tokens) -> list[dict]:
@@ -76,7 +121,8 @@ def bench(model, tok, sources, max_new_tokens) -> list[dict]:
         free_outs = None
         for constrain in (False, True):
             outs, r = run(model, tok, prompts, batch_size=bs, use_cache=cache,
-                          constrain=constrain, max_new_tokens=max_new_tokens)
+                          constrain=constrain, max_new_tokens=max_new_tokens,
+                          sources=[s for _, s in sources])
             row = {"mode": name, "constrained": constrain, "prompts": len(prompts), **r}
             if constrain:
                 free = rows[-1]
@@ -95,14 +141,17 @@ def bench(model, tok, sources, max_new_tokens) -> list[dict]:
 
 def table(rows) -> str:
     lines = ["| mode | constrained | prompts | tokens | s | tokens/s | ms/token | x baseline | "
-             "constraint ms/token | same outputs |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "constraint ms/token | constraint share | same outputs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         cost = f"{r['constraint_ms_per_token']:+}" if r["constrained"] else ""
+        share = f"+{100 * r['constraint_cost']:.1f}%" if r["constrained"] else ""
         same = ("yes" if r["same_outputs"] else "no (different work)") if r["constrained"] \
             else ""
         lines.append(f"| {r['mode']} | {'yes' if r['constrained'] else 'no'} | "
                      f"{r['prompts']} | {r['tokens']} | {r['seconds']} | {r['tokens_per_s']} "
-                     f"| {r['ms_per_token']} | {r['speedup_vs_baseline']} | {cost} | {same} |")
+                     f"| {r['ms_per_token']} | {r['speedup_vs_baseline']} | {cost} | {share} "
+                     f"| {same} |")
     return "\n".join(lines) + "\n"
 
 
@@ -112,7 +161,8 @@ def main(argv=None) -> int:
     ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
     ap.add_argument("--corpora", default=None,
                     help="corpus directory (default corpora/, compiled there if missing)")
-    ap.add_argument("--n", type=int, default=64, help="prompts, the same for every mode")
+    ap.add_argument("--n", type=int, default=256,
+                    help="prompts, the same for every mode (256: one full batch of 256)")
     ap.add_argument("--max-new-tokens", type=int, default=400)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="also write the rows here")

@@ -1,7 +1,8 @@
 """Grammar-constrained decoding for LC-R output: every completed output is valid LC-R.
 
 ``LCRConstraint`` follows the decoder's protocol (``allowed() -> BoolTensor`` over the
-vocabulary, ``advance(token_id)``) and stacks three layers:
+vocabulary, ``advance(token_id)``, and the shortcuts ``allows(token_id)`` and
+``allowed_batch``) and stacks four layers:
 
 1. **Syntax** (llguidance): the grammar of ``brain.lcr_grammar``, i.e. ``grammar/lcr.lark``
    compiled by Lark and printed for llguidance, depth-unrolled to ``MAX_DEPTH`` (or, with
@@ -14,7 +15,10 @@ vocabulary, ``advance(token_id)``) and stacks three layers:
    ``lcr.parser.ToValue`` makes after parsing. The tracker only follows characters
    llguidance already accepted, and forbids the few that would make the value
    unparseable, one step ahead, so there are no dead ends.
-3. **Budget**: with ``max_tokens`` characters to go, once fewer than ``SLACK`` plus the
+3. **Grounding** (``brain.ground``, only when given the source): handles, numbers and texts
+   are spelled as in the source, for the tasks where that holds (``en2lcr``, ``fix``). It
+   steps aside for any step where it would leave nothing, and while the budget closes.
+4. **Budget**: with ``max_tokens`` characters to go, once fewer than ``SLACK`` plus the
    open containers remain, the constraint closes the value by the shortest route
    (``CLOSING`` order), so an output cut by the budget is still complete.
 
@@ -30,8 +34,9 @@ import llguidance as llg
 import numpy as np
 import torch
 
+from brain.ground import OP_CONTRACT, OP_NAME_FIELD, Grounding
 from brain.lcr_grammar import llguidance_grammar
-from brain.tracker import Tracker
+from brain.tracker import IDENT, Tracker
 from lcr.values import FIELD_INDEX_MAX, MAX_SIZE
 
 SLACK = 32  # characters kept in reserve (beyond one per open container) to close a value
@@ -84,6 +89,12 @@ class _Shared:
             [ids['"'], *(ids[c] for c in cheap if c in ids), *self.closing]))
         self.strict = strict
         self.ws_ids = frozenset(i for c, i in ids.items() if c in WS)
+        self.ident = np.array([c is not None and c in IDENT for c in self.char], dtype=bool)
+        from lcr.schema import catalogue
+
+        self.op_names = frozenset(catalogue())
+        self.limit_masks: dict = {}  # Tracker.restrict's masks, per (mode, token, context)
+        self.op_masks: dict = {}  # Grounding's masks for operation names, per prefix
         self.executor = llg.LLExecutor(num_threads=1)
 
 
@@ -128,7 +139,7 @@ def cheapest_operation() -> str:
 class LCRConstraint:
     """One output's constraint: llguidance syntax + Tracker limits + budget closing."""
 
-    def __init__(self, tok, max_tokens: int, *, strict: bool = False):
+    def __init__(self, tok, max_tokens: int, *, strict: bool = False, source: str | None = None):
         if max_tokens < 1:
             raise ValueError("max_tokens must be at least 1 (the shortest value, ∅)")
         if 4 * max_tokens > MAX_SIZE:  # a character is at most 4 bytes of UTF-8
@@ -136,6 +147,8 @@ class LCRConstraint:
         self.sh = shared(tok, strict)
         self.matcher = self.sh.proto.deep_copy()
         self.tracker = Tracker()
+        self.ground = Grounding(source, self.sh) if source is not None else None
+        self.ground_skipped = 0  # steps where grounding would have left nothing
         self.remaining = max_tokens
         self.prev_ws = False
         self.text: list[str] = []
@@ -158,7 +171,8 @@ class LCRConstraint:
         probe = LCRConstraint.__new__(LCRConstraint)
         probe.sh, probe.matcher = self.sh, self.matcher.deep_copy()
         probe.tracker, probe.prev_ws, probe.text = self.tracker.copy(), self.prev_ws, []
-        probe.remaining = 0
+        probe.ground = self.ground.copy() if self.ground is not None else None
+        probe.remaining, probe.ground_skipped = 0, 0
         for n in range(limit + 1):
             bits = np.frombuffer(probe.matcher.compute_bitmask(), dtype=np.int32)
             row = unpack(bits[None, :], self.sh.size)[0]
@@ -171,7 +185,15 @@ class LCRConstraint:
 
     def _finish(self, row: np.ndarray) -> np.ndarray:
         self.tracker.restrict(row, self.sh)
-        if self.closing():
+        closing = self.closing()
+        if self.ground is not None and not closing:
+            g = self.ground.mask(self.tracker.mode)
+            if g is not None:
+                if (row & g).any():
+                    row &= g
+                else:  # never leave nothing: step aside instead
+                    self.ground_skipped += 1
+        if closing:
             row[:] = self._close_choice(row)
         return row
 
@@ -196,13 +218,36 @@ class LCRConstraint:
     def allowed(self) -> torch.Tensor:
         return torch.from_numpy(self.allowed_np())
 
+    def allows(self, token_id: int) -> bool:
+        """A cheap test of one token: True only if ``allowed()`` allows it (False may also
+        mean "ask ``allowed()``"). The decoder asks it first about each row's favourite
+        token and computes full masks only for the rows it refuses."""
+        if (self.closing() or self.matcher.validate_tokens([token_id]) != 1
+                or not self.tracker.allows(token_id, self.sh)):
+            return False
+        g = self.ground.mask(self.tracker.mode) if self.ground is not None else None
+        return g is None or bool(g[token_id])
+
+    def _needs_tracker(self) -> bool:
+        """Can ``Tracker.restrict`` refuse anything in the current state?"""
+        t = self.tracker
+        return (t.mode not in ("value", "word", "string") and not (
+            t.mode == "number" and t.short_number())) or t.need_low or bool(
+            t.stack and t.stack[-1].last >= FIELD_INDEX_MAX)
+
     def advance(self, token_id: int) -> None:
         token_id = int(token_id)
         if not self.matcher.consume_token(token_id):
             raise ValueError(f"token {self.sh.vocab[token_id]!r} is not valid LC-R here "
                              f"after {''.join(self.text)!r}: {self.matcher.get_error()}")
         c = self.sh.char[token_id]
-        self.tracker.advance(c)
+        if self.ground is None:
+            self.tracker.advance(c)
+        else:
+            before = self.tracker.mode
+            op_name = self.tracker.at_field(OP_CONTRACT, OP_NAME_FIELD)
+            self.tracker.advance(c)
+            self.ground.advance(c, before, self.tracker.mode, op_name)
         self.text.append(c)
         self.prev_ws = c in WS
         self.remaining -= 1
@@ -223,17 +268,31 @@ class LCRConstraint:
             csh.executor.unsafe_compute_mask_ptr(c_list, bitmask.ctypes.data, sh.words * 4,
                                                  len(constraints))
         rows = unpack(bitmask, sh.size)
+        grounded, masks = [], []
         for j, c in enumerate(constraints):
             t = c.tracker
-            if (t.mode not in ("value", "word", "string") and not (
-                    t.mode == "number" and t.short_number())) or t.need_low or c.closing() or (
-                    t.stack and t.stack[-1].last >= FIELD_INDEX_MAX):
-                c._finish(rows[j])
+            if c._needs_tracker():
+                t.restrict(rows[j], c.sh)
+            if c.closing():
+                rows[j] = c._close_choice(rows[j])
+            elif c.ground is not None:
+                g = c.ground.mask(t.mode)
+                if g is not None:
+                    grounded.append(j)
+                    masks.append(g)
+        if grounded:  # as _finish does, for all grounded rows in one step
+            narrowed = rows[grounded] & np.stack(masks)
+            ok = narrowed.any(axis=1)
+            rows[np.asarray(grounded)[ok]] = narrowed[ok]
+            for j in np.asarray(grounded)[~ok]:
+                constraints[j].ground_skipped += 1
         return torch.from_numpy(rows)
 
 
 def make_constraints(tok, prompts, *, max_new_tokens: int, block_size: int,
-                     strict: bool = False) -> list[LCRConstraint]:
-    """One constraint per prompt, with the budget ``brain.decode`` will give that prompt."""
-    return [LCRConstraint(tok, max(1, min(max_new_tokens, block_size - len(p) + 1)),
-                          strict=strict) for p in prompts]
+                     strict: bool = False, sources=None, cls=None) -> list[LCRConstraint]:
+    """One constraint per prompt, with the budget ``brain.decode`` will give that prompt;
+    with ``sources`` (the prompts' texts) slot values are grounded in them (``brain.ground``)."""
+    sources = sources if sources is not None else [None] * len(prompts)
+    return [(cls or LCRConstraint)(tok, max(1, min(max_new_tokens, block_size - len(p) + 1)),
+                          strict=strict, source=s) for p, s in zip(prompts, sources, strict=True)]

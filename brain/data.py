@@ -154,15 +154,27 @@ class BatchSource:
 def ensure_corpora(corpora: Path, phases: list[int] | None = None) -> None:
     """Compile the corpora with ``python -m lcr.compile --all`` if any of ``phases`` is
     missing (``None``: only when ``corpora`` holds no phase file at all, as evaluation
-    and benchmarks need; they read whatever phases are there)."""
+    and benchmarks need; they read whatever phases are there), or if they were compiled
+    by an older compiler (``format`` in stats.json; recompiled with their seed and scale)."""
+    from lcr.corpus.build import FORMAT
+
     if phases is None:
         missing = [] if any(corpora.glob("phase*.jsonl")) else ["all"]
     else:
         missing = [p for p in phases if not (corpora / f"phase{p}.jsonl").is_file()]
-    if not missing:
-        return
-    print(f"corpora missing for phase(s) {missing}: running python -m lcr.compile --all",
-          file=sys.stderr, flush=True)
     cmd = [sys.executable, "-m", "lcr.compile", "--all", "--out", str(corpora)]
+    if missing:
+        why = f"corpora missing for phase(s) {missing}"
+    else:
+        try:
+            stats = json.loads((corpora / "stats.json").read_text(encoding="utf-8"))
+            found, seed, scale = stats.get("format"), stats["seed"], stats["scale"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return  # not a compiler's output folder: use the files as they are
+        if found == FORMAT:
+            return
+        why = f"{corpora} was compiled by an older compiler (format {found}, now {FORMAT})"
+        cmd += ["--seed", str(seed), "--scale", str(scale)]
+    print(f"{why}: running {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
     if subprocess.run(cmd).returncode != 0:
         raise DataError(f"compiling the corpora failed: {' '.join(cmd)}")

@@ -14,7 +14,9 @@ A constraint (one per prompt, or None) has ``allowed() -> BoolTensor | None`` (a
 the vocabulary; None allows everything) and ``advance(token_id)``; the decoder masks the
 logits with ``allowed()`` before each choice and calls ``advance`` with every generated
 token except the final end-of-sequence token. A constraint class may also offer
-``allowed_batch(constraints) -> BoolTensor (B, V)``, used instead when every row has one.
+``allowed_batch(constraints) -> BoolTensor (B, V)``, used instead when every row has one,
+and ``allows(token_id) -> bool``, a cheap test asked first about each row's favourite
+token (it must never allow what ``allowed()`` refuses): only refused rows get full masks.
 """
 
 from __future__ import annotations
@@ -82,8 +84,7 @@ def _generate_batch(model, tok, prompts, constraints, max_new_tokens, use_cache)
     for _step in range(max_new_tokens):
         if all(b <= 0 for b in budget):
             break
-        last = last.masked_fill(_allowed(constraints, active, banned, tok.eos, last), -torch.inf)
-        chosen = last.argmax(-1).tolist()
+        chosen = _choose(last, constraints, active, banned, tok.eos)
         keep = []
         for j, b in enumerate(active):
             t = chosen[j]
@@ -116,6 +117,28 @@ def _generate_batch(model, tok, prompts, constraints, max_new_tokens, use_cache)
         next_pos = next_pos + 1
         last = logits[:, -1]
     return generated
+
+
+def _choose(last, constraints, active, banned, eos) -> list[int]:
+    """Each active row's token: its best one among those its constraint allows.
+
+    A constraint with ``allows(token_id)`` (a cheap test that never says yes to a token
+    ``allowed()`` refuses) is first asked about the row's favourite token; only the rows
+    it refuses get a full mask. Greedy choice makes this exact: a favourite that is
+    allowed is also the best allowed token."""
+    last = last.masked_fill(banned, -torch.inf)  # (A, V)
+    chosen = last.argmax(-1).tolist()
+    if constraints is None:
+        return chosen
+    redo = [j for j, b in enumerate(active) if constraints[b] is not None and not (
+        hasattr(constraints[b], "allows") and constraints[b].allows(chosen[j]))]
+    if redo:
+        sub = last[redo]
+        forbid = _allowed(constraints, [active[j] for j in redo], banned, eos, sub)
+        for j, t in zip(redo, sub.masked_fill(forbid, -torch.inf).argmax(-1).tolist(),
+                        strict=True):
+            chosen[j] = t
+    return chosen
 
 
 def _maybe(keys: torch.Tensor):

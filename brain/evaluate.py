@@ -8,13 +8,14 @@ Records come from ``corpora/phase*.jsonl`` (read by ``brain.data.read_jsonl``): 
 requested split only, replayed records left out (they are copies of earlier phases'
 training data). For tasks that write LC-R (``brain.tokenizer.LCR_OUTPUT_TASKS``: ``en2lcr``,
 ``hlxl2lcr``, ``lcb2lcr``, ``fix``) each source is translated twice, with and without the
-grammar constraint, and scored on: **validity** (the output parses), **exact match** (its
-value equals the target's value; canonical form does not matter) and **schema validity**
-(``lcr.schema.check_schema``). ``lcr2en`` is scored with chrF (sacrebleu) and a
-**round trip**: the model's English is translated back to LC-R (constrained) and compared
-with the record's value; English the model cannot take back as input (too long for its
-positions, unknown characters, empty) fails the round trip and is counted
-(``round_trip_unreadable``). Other tasks score exact text match. The **nearest-neighbour
+constraint (for ``en2lcr`` and ``fix`` a third time with the grammar alone, slot values
+not grounded in the source: ``exact_grammar``), and scored on: **validity** (the output
+parses), **exact match** (its value equals the target's value; canonical form does not
+matter) and **schema validity** (``lcr.schema.check_schema``). ``lcr2en`` is scored with
+chrF (sacrebleu) and a **round trip**: the model's English is translated back to LC-R
+(constrained) and compared with the record's value; English the model cannot take back as
+input (too long for its positions, unknown characters, empty) fails the round trip and is
+counted (``round_trip_unreadable``). Other tasks score exact text match. The **nearest-neighbour
 baseline** answers with the target of the most similar *training* source (character
 trigram Jaccard), scored the same way. The markdown report lists the first failures of
 each kind. Greedy decoding: the numbers are deterministic for a checkpoint and corpus.
@@ -32,6 +33,7 @@ import sacrebleu
 
 from brain.data import ensure_corpora, file_sha256, read_jsonl
 from brain.generate import DEFAULT_CHECKPOINT, InputError, encode_all, translate
+from brain.ground import GROUNDED_TASKS
 from brain.tokenizer import LCR_OUTPUT_TASKS, UnknownTaskError
 from lcr import parse
 from lcr.errors import LCRError
@@ -137,6 +139,8 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None) -> list[dict
             outs = translate(model, tok, sources, task, batch_size=batch_size)
             raw = (translate(model, tok, sources, task, constrain=False, batch_size=batch_size)
                    if task in LCR_OUTPUT_TASKS else outs)
+            free = (translate(model, tok, sources, task, ground=False, batch_size=batch_size)
+                    if task in GROUNDED_TASKS else None)
         except InputError as e:  # a record the model cannot read: a corpus/model mismatch
             raise ValueError(f"phase {phase} {task}: {e}") from None
         back = round_trip(model, tok, outs, batch_size) if task == "lcr2en" else None
@@ -150,6 +154,8 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None) -> list[dict
                 res.update(raw_output=raw[i], valid=c["valid"], exact=c["exact"],
                            schema=c["schema"], valid_raw=u["valid"], exact_raw=u["exact"],
                            baseline_exact=b["exact"])
+                if free is not None:
+                    res["exact_grammar"] = score_lcr(free[i], r["target"])["exact"]
             else:
                 res.update(exact=outs[i] == r["target"],
                            baseline_exact=res["baseline"] == r["target"])
@@ -175,7 +181,7 @@ def _chrf(rows, key):
                                        [[r["target"] for r in rows]]).score, 2)
 
 
-METRICS = ("valid_raw", "valid", "exact", "exact_raw", "schema", "round_trip",
+METRICS = ("valid_raw", "valid", "exact", "exact_grammar", "exact_raw", "schema", "round_trip",
            "baseline_exact")
 
 
@@ -224,7 +230,9 @@ FAILURES = (  # (title, predicate, which output to show)
 def markdown(summary, results, meta) -> str:
     cols = ["n", *METRICS, "round_trip_unreadable", "chrf", "baseline_chrf"]
     lines = [f"# Evaluation: split `{meta['split']}`, checkpoint `{meta['checkpoint']}`", "",
-             "Rates in %; `valid_raw`/`exact_raw` without the grammar constraint; "
+             "Rates in %; `valid`/`exact` with the constraint (grammar, and for en2lcr and "
+             "fix handles grounded in the source); `exact_grammar` with the grammar alone; "
+             "`valid_raw`/`exact_raw` without any constraint; "
              "`baseline_*`: nearest training example.", "",
              "| phase | task | " + " | ".join(cols) + " |",
              "|---|---|" + "---|" * len(cols)]

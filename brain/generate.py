@@ -5,10 +5,13 @@
     python -m brain.generate --task lcr2en --input programs.lcr
     python -m brain.generate --no-constrain "..."    # raw model output, may be invalid
     python -m brain.generate --strict "..."          # follow the operation catalogue too
+    python -m brain.generate --no-ground "..."       # slot values need not come from the input
 
 Defaults: the checkpoint in ``checkpoints/`` (``checkpoints/final`` works too) and task
 ``en2lcr``. For tasks whose output is LC-R the decoder is grammar-constrained unless
-``--no-constrain`` (see ``brain.constraint``); greedy decoding, so outputs are deterministic.
+``--no-constrain`` (see ``brain.constraint``), and for ``en2lcr`` and ``fix`` handles,
+numbers and texts are spelled as in the input unless ``--no-ground`` (see
+``brain.ground``); greedy decoding, so outputs are deterministic.
 Bad input (an empty line, a character the model has no token for, a line longer than the
 model's positions) is reported as ``WHERE: error: ...`` for every bad line, exit status 2,
 and nothing is generated.
@@ -21,6 +24,7 @@ import sys
 
 from brain.constraint import make_constraints
 from brain.decode import generate
+from brain.ground import GROUNDED_TASKS
 from brain.tokenizer import LCR_OUTPUT_TASKS
 
 DEFAULT_CHECKPOINT = "checkpoints"
@@ -60,16 +64,19 @@ def encode_all(tok, task: str, sources, block_size: int, where=None) -> list[lis
 
 
 def translate(model, tok, sources, task: str = "en2lcr", *, constrain: bool = True,
-              strict: bool = False, batch_size: int | None = None,
+              strict: bool = False, ground: bool = True, batch_size: int | None = None,
               max_new_tokens: int | None = None, where=None) -> list[str]:
-    """Outputs for ``sources`` in input order (raises ``InputError`` on bad input)."""
+    """Outputs for ``sources`` in input order (raises ``InputError`` on bad input).
+    ``ground``: with the constraint, slot values are spelled as in the source (tasks where
+    that holds, ``brain.ground.GROUNDED_TASKS``)."""
     block = model.config.block_size
     prompts = encode_all(tok, task, sources, block, where)
     max_new = max_new_tokens or block
     cons = None
     if constrain and task in LCR_OUTPUT_TASKS:
+        grounded = ground and task in GROUNDED_TASKS
         cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
-                                strict=strict)
+                                strict=strict, sources=list(sources) if grounded else None)
     outs = generate(model, tok, prompts, max_new_tokens=max_new, constraints=cons,
                     batch_size=batch_size)
     return [tok.decode(o) for o in outs]
@@ -104,6 +111,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-new-tokens", type=int, default=None)
     ap.add_argument("--no-constrain", action="store_true", help="no grammar constraint")
     ap.add_argument("--strict", action="store_true", help="constrain by the catalogue too")
+    ap.add_argument("--no-ground", action="store_true",
+                    help="let handles, numbers and texts differ from the input (en2lcr, fix)")
     args = ap.parse_args(argv)
     if args.input is not None and args.text:
         ap.error("give texts as arguments or --input, not both")
@@ -120,7 +129,8 @@ def main(argv=None) -> int:
             raise InputError([("--task", f"unknown task {args.task!r}; this checkpoint knows "
                                          f"{', '.join(tok.tasks)}")])
         outs = translate(model, tok, sources, args.task, constrain=not args.no_constrain,
-                         strict=args.strict, batch_size=args.batch_size,
+                         strict=args.strict, ground=not args.no_ground,
+                         batch_size=args.batch_size,
                          max_new_tokens=args.max_new_tokens, where=where)
     except InputError as e:
         print(e, file=sys.stderr)

@@ -40,13 +40,19 @@ class GPTConfig:
     # offsets make "copy the character after the one I just copied" (how a handle name or a
     # number is carried from the English into the LC-R) easy to learn for a 2-layer model.
     rope: bool = True
+    # "Smeared keys": each key also carries a learned share (one per head) of the previous
+    # position's key, so a single attention head can find "the character after the one I
+    # just wrote" in the source (an induction head in one layer instead of two).
+    smear: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> GPTConfig:
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        # A field a stored config lacks was added later: its checkpoint was trained without it.
+        absent = {"smear": False}
+        return cls(**absent | {k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
 class KVCache:
@@ -62,6 +68,7 @@ class KVCache:
         self.capacity = capacity
         self.k: list[torch.Tensor | None] = [None] * n_layer  # (B, nh, capacity, hs)
         self.v: list[torch.Tensor | None] = [None] * n_layer
+        self.last_k: list[torch.Tensor | None] = [None] * n_layer  # (B, nh, 1, hs) unsmeared
         self.lengths = [0] * n_layer
 
     @property
@@ -92,6 +99,8 @@ class KVCache:
             if self.k[i] is not None:
                 self.k[i] = self.k[i].index_select(0, rows)
                 self.v[i] = self.v[i].index_select(0, rows)
+            if self.last_k[i] is not None:
+                self.last_k[i] = self.last_k[i].index_select(0, rows)
 
 
 def rotary(positions: torch.Tensor, head_size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,14 +124,17 @@ class CausalSelfAttention(nn.Module):
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
         self.resid_dropout = nn.Dropout(config.dropout)
+        self.smear = nn.Parameter(torch.zeros(config.n_head)) if config.smear else None
 
-    def forward(self, x, mask, layer: int, cache: KVCache | None, rope=None):
+    def forward(self, x, mask, layer: int, cache: KVCache | None, rope=None, has_prev=None):
         B, T, C = x.size()  # (B, T, C)
         q, k, v = self.c_attn(x).split(C, dim=2)
         hs = C // self.n_head
         q = q.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
         k = k.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
         v = v.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        if self.smear is not None:
+            k = self._smear(k, layer, cache, has_prev)
         if rope is not None:  # keys are cached already rotated to their own positions
             q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
         if cache is not None:
@@ -136,6 +148,16 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
         return self.resid_dropout(self.c_proj(y))
+
+    def _smear(self, k, layer, cache, has_prev):
+        """k + smear * (the previous position's key), zero at each sequence's position 0."""
+        first = cache.last_k[layer] if cache is not None and cache.lengths[layer] > 0 else None
+        if first is None:
+            first = torch.zeros_like(k[:, :, :1])
+        prev = torch.cat([first, k[:, :, :-1]], dim=2)  # (B, nh, T, hs)
+        if cache is not None:
+            cache.last_k[layer] = k[:, :, -1:]
+        return k + self.smear.view(1, -1, 1, 1) * prev * has_prev  # has_prev: (B, 1, T, 1)
 
 
 class MLP(nn.Module):
@@ -157,8 +179,8 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd)
         self.mlp = MLP(config)
 
-    def forward(self, x, mask, layer, cache, rope=None):
-        x = x + self.attn(self.ln_1(x), mask, layer, cache, rope)
+    def forward(self, x, mask, layer, cache, rope=None, has_prev=None):
+        x = x + self.attn(self.ln_1(x), mask, layer, cache, rope, has_prev)
         return x + self.mlp(self.ln_2(x))
 
 
@@ -214,8 +236,9 @@ class GPT(nn.Module):
         x = self.drop(self.wte(idx) + self.wpe(positions))  # (B, T, C)
         cfg = self.config
         rope = rotary(positions, cfg.n_embd // cfg.n_head) if cfg.rope else None
+        has_prev = (positions > 0).to(x.dtype)[:, None, :, None] if cfg.smear else None
         for i, block in enumerate(self.blocks):
-            x = block(x, mask, i, cache, rope)
+            x = block(x, mask, i, cache, rope, has_prev)
         logits = self.lm_head(self.ln_f(x))  # (B, T, vocab)
         loss = None
         if targets is not None:

@@ -75,10 +75,10 @@ def hex_viable(digits: str, need_low: bool) -> bool:
 
 
 class _Frame:
-    __slots__ = ("kind", "last", "keys")
+    __slots__ = ("kind", "last", "keys", "cid")
 
     def __init__(self, kind: str):
-        self.kind, self.last, self.keys = kind, -1, set()
+        self.kind, self.last, self.keys, self.cid = kind, -1, set(), -1
 
 
 class Tracker:
@@ -97,7 +97,7 @@ class Tracker:
             self.need_low
         for f in self.stack:
             g = _Frame(f.kind)
-            g.last, g.keys = f.last, set(f.keys)
+            g.last, g.keys, g.cid = f.last, set(f.keys), f.cid
             t.stack.append(g)
         return t
 
@@ -133,6 +133,8 @@ class Tracker:
             return
         if m == "word" and c in IDENT:
             return
+        if m == "cid":
+            self.stack[-1].cid = int(self.buf)
         self.mode = "value"  # the token (if any) ended at c
         if c in OPENERS:
             self.stack.append(_Frame(OPENERS[c]))
@@ -154,6 +156,13 @@ class Tracker:
             self.expect_key = self.stack[-1].kind == "object"
         elif self.expect_key and c in IDENT:
             self.mode, self.buf, self.expect_key = "key", c, False
+
+    def at_field(self, cid: int, index: int) -> bool:
+        """Is the next value field ``index`` of a contract ``cid`` (e.g. 1000, 0: an
+        operation's name)?"""
+        top = self.stack[-1] if self.stack else None
+        return (self.mode == "value" and top is not None and top.kind == "contract"
+                and top.cid == cid and top.last == index)
 
     def short_number(self) -> bool:
         """A number too short to leave any range (no exponent, under 19 digits)."""
@@ -180,13 +189,43 @@ class Tracker:
             if self.buf in self.stack[-1].keys:
                 row[sh.ids[":"]] = False
             return
+        mask = self._limit_mask(sh)
+        if mask is not None:
+            row &= mask
+
+    def allows(self, i: int, sh) -> bool:
+        """``restrict``'s verdict on vocabulary entry ``i`` alone, without building a row."""
+        m = self.mode
+        if m in ("value", "number", "word"):
+            top = self.stack[-1] if self.stack else None
+            if (i == sh.field_mark and top is not None and top.kind == "contract"
+                    and top.last >= FIELD_INDEX_MAX):
+                return False
+            if m == "value":
+                return True
+        if m in ("string", "escape"):
+            return not self.need_low or i == (sh.backslash if m == "string" else sh.u)
+        if m == "key":
+            return not (i == sh.ids[":"] and self.buf in self.stack[-1].keys)
+        mask = self._limit_mask(sh)
+        return mask is None or bool(mask[i])
+
+    def _limit_mask(self, sh) -> np.ndarray | None:
+        """The characters the current token's limit check lets follow, or None (no check).
+        A check depends on the mode, the token so far and (field) the last index or (uhex)
+        a pending surrogate only, so masks are cached per vocabulary (``sh.limit_masks``)."""
+        m = self.mode
         check = _CHECKS.get(m)
         if check is None or (m == "number" and self.short_number()):
-            return
-        for i in np.flatnonzero(row):
-            c = sh.char[i]
-            if not check(self, c):
-                row[i] = False
+            return None
+        key = (m, self.buf, self.stack[-1].last if m == "field" else self.need_low)
+        mask = sh.limit_masks.get(key)
+        if mask is None:
+            if len(sh.limit_masks) > 50_000:
+                sh.limit_masks.clear()
+            mask = sh.limit_masks[key] = np.array(
+                [_safe(check, self, c) for c in sh.char], dtype=bool)
+        return mask
 
 
 def _check_field(t: Tracker, c) -> bool:
@@ -199,6 +238,15 @@ def _check_number(t: Tracker, c) -> bool:
     if c is not None and c in NUMBER:
         return number_viable(t.buf + c)
     return number_complete(t.buf)  # anything else (eos included) ends the number
+
+
+def _safe(check, t: Tracker, c) -> bool:
+    """``check`` for any vocabulary entry: a character another mode's table holds (a letter
+    after hex digits, say) may raise instead of answering; the grammar rules it out anyway."""
+    try:
+        return check(t, c)
+    except (ValueError, TypeError):
+        return False
 
 
 # Per mode: may character c (None = end of sequence) follow?

@@ -55,10 +55,14 @@ def lr_at(step: int, cfg: TrainConfig, steps_per_epoch: int) -> float:
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     t = step - cfg.warmup_steps
-    cycle = max(1, round(cfg.restart_epochs * steps_per_epoch))
+    # The first cycle shares its epochs with the warm-up, so that every cycle ends on an
+    # epoch boundary (restart_epochs = a phase's epochs: annealed exactly at its end).
+    cycle = max(1, round(cfg.restart_epochs * steps_per_epoch) - cfg.warmup_steps)
+    first = True
     while t >= cycle:
         t -= cycle
-        cycle *= cfg.restart_mult
+        cycle = (cycle + cfg.warmup_steps if first else cycle) * cfg.restart_mult
+        first = False
     return cfg.min_lr + (cfg.lr - cfg.min_lr) * 0.5 * (1 + math.cos(math.pi * t / cycle))
 
 

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lcr.corpus.build import PHASES, compile_phases
+from lcr.corpus.build import FORMAT, PHASES, compile_phases
 from lcr.corpus.records import CompileError
 from lcr.corpus.stats import all_stats, sample_markdown
 
@@ -89,7 +89,8 @@ def _other_phases(stats_path: Path, seed: int, scale: float, skip) -> dict:
     or unreadable, none: its numbers would not describe this compile's files)."""
     try:
         old = json.loads(stats_path.read_text(encoding="utf-8"))
-        if old.get("seed") != seed or old.get("scale") != scale:
+        if old.get("seed") != seed or old.get("scale") != scale or \
+                old.get("format") != FORMAT:
             return {}
         return {p: s for p, s in old["phases"].items() if int(p) not in skip}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -68,6 +68,7 @@ def test_every_mode_decodes_the_same_prompts(setup, monkeypatch, capsys):
     for free, cons in zip(rows[::2], rows[1::2], strict=True):
         assert not free["constrained"] and cons["constrained"]
         assert "constraint_ms_per_token" in cons and isinstance(cons["same_outputs"], bool)
+        assert 0 < cons["constraint_s"] < cons["seconds"] and cons["constraint_cost"] > 0
     table = capsys.readouterr().out
     assert "constraint ms/token" in table and "same outputs" in table
 

@@ -15,7 +15,12 @@ SOURCES = ["read config.yaml", "filter the users where age > 18", "x", "go 🜊 
 
 def tiny_model(tok, seed=0, **kw):
     torch.manual_seed(seed)
-    return GPT(GPTConfig(vocab_size=len(tok), **{**TINY, **kw}))
+    model = GPT(GPTConfig(vocab_size=len(tok), **{**TINY, **kw}))
+    with torch.no_grad():  # smeared keys start at 0 (no effect): make the tests exercise them
+        for block in model.blocks:
+            if block.attn.smear is not None:
+                block.attn.smear.uniform_(-1.0, 1.0)
+    return model
 
 
 def test_vocab_covers_ascii_and_glyphs_and_round_trips():

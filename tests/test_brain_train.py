@@ -87,8 +87,8 @@ def test_lr_schedule_warms_up_then_restarts():
     cfg = TrainConfig(lr=1e-3, warmup_steps=10, restart_epochs=1, restart_mult=2)
     lrs = [lr_at(s, cfg, steps_per_epoch=20) for s in range(80)]
     assert lrs[0] < lrs[5] < lrs[9] == pytest.approx(1e-3)
-    assert lrs[29] < 1e-4 and lrs[30] == pytest.approx(1e-3)  # restart after 20 steps
-    assert lrs[69] < 1e-4 and lrs[70] == pytest.approx(1e-3)  # then after 40
+    assert lrs[19] < 1e-4 and lrs[20] == pytest.approx(1e-3)  # restart at epoch 1's end
+    assert lrs[59] < 1e-4 and lrs[60] == pytest.approx(1e-3)  # then 2 epochs later
 
 
 def test_training_steps_lower_loss_on_a_fixed_batch():
@@ -216,3 +216,32 @@ def test_cli_torch_settings_are_put_back(tmp_path):
         assert not torch.are_deterministic_algorithms_enabled()
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("stats, phases, expect", [
+    (None, [1, 2], ["--all"]),  # a phase missing: compile with the defaults
+    ({"format": "current", "seed": 4, "scale": 0.5}, [1], None),  # up to date: nothing
+    ({"format": 1, "seed": 4, "scale": 0.5}, [1], ["--seed", "4", "--scale", "0.5"]),
+    ({"seed": 4, "scale": 0.5}, None, ["--seed", "4", "--scale", "0.5"]),  # before formats
+    ("not json", [1], None),  # not the compiler's folder: left alone
+])
+def test_ensure_corpora_compiles_missing_and_outdated_corpora(tmp_path, monkeypatch, stats,
+                                                              phases, expect):
+    import brain.data
+    from lcr.corpus.build import FORMAT
+
+    (tmp_path / "phase1.jsonl").write_text("")
+    if stats is not None:
+        if isinstance(stats, dict) and stats.get("format") == "current":
+            stats["format"] = FORMAT
+        text = stats if isinstance(stats, str) else json.dumps(stats)
+        (tmp_path / "stats.json").write_text(text)
+    calls = []
+    monkeypatch.setattr(brain.data.subprocess, "run",
+                        lambda cmd: calls.append(cmd) or type("R", (), {"returncode": 0}))
+    brain.data.ensure_corpora(tmp_path, phases)
+    if expect is None:
+        assert calls == []
+    else:
+        assert len(calls) == 1 and calls[0][1:4] == ["-m", "lcr.compile", "--all"]
+        assert all(a in calls[0] for a in expect)

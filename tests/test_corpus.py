@@ -227,3 +227,62 @@ def test_full_compile_meets_floors_quickly(tmp_path):
     for s in stats["phases"].values():
         assert s["records"] - s["replay"] >= s["floor"]
     assert stats["phases"]["3"]["lcr_chars"]["median"] >= 200
+
+
+def test_every_slot_of_a_translation_is_spelled_in_its_source(records):
+    """What grounded decoding (brain.ground) relies on: it never forbids the right answer.
+    Handles are words of the source, numbers are numbers written there, texts are stretches
+    of it between word boundaries, operation names come from the catalogue."""
+    from brain.ground import GROUNDED_TASKS, WORD, boundary, source_numbers
+    from lcr.schema import catalogue
+    from lcr.values import Contract, Float, Handle, Int, Text
+
+    def slots(v, op_name=False):
+        if isinstance(v, Contract):
+            for index, x in v.fields:
+                yield from slots(x, v.id == 1000 and index == 0)
+        for x in [*getattr(v, "items", ()), *(x for _, x in getattr(v, "entries", ()))]:
+            yield from slots(x)
+        yield v, op_name
+
+    def in_source(text, src):
+        return any(boundary(src, i) and boundary(src, i + len(text))
+                   for i in range(len(src)) if text and src.startswith(text, i))
+
+    checked = 0
+    for r in records:
+        if r["task"] not in GROUNDED_TASKS:
+            continue
+        src = r["source"]
+        for v, op_name in slots(parse(r["target"])):
+            if isinstance(v, Handle):
+                assert v.name in WORD.findall(src), (r["id"], v)
+            elif isinstance(v, (Int, Float)):
+                assert dumps(v) in source_numbers(src), (r["id"], v)
+            elif isinstance(v, Text):
+                assert (v.value in catalogue()) if op_name else in_source(v.value, src), \
+                    (r["id"], v)
+            else:
+                continue
+            checked += 1
+    assert checked > 1000
+
+
+def test_extra_draws_add_training_records_only(monkeypatch):
+    """train_extra adds train records; every held-out split is what the base draws give."""
+    from lcr.corpus import build
+
+    def held_out(phases):
+        return {p: [(r["id"], r["source"], r["target"], r["split"]) for r in recs
+                    if r["split"] != "train"] for p, recs in phases.items()}
+
+    with_extra, _ = build.compile_phases(4, seed=5, scale=0.03)
+    monkeypatch.setattr(build, "PHASES", {p: {**spec, "train_extra": 0}
+                                          for p, spec in build.PHASES.items()})
+    base, _ = build.compile_phases(4, seed=5, scale=0.03)
+    assert held_out(with_extra) == held_out(base)
+    for p in (1, 2, 4):
+        train = [r for r in with_extra[p] if r["split"] == "train" and not r["replay"]]
+        base_train = [r for r in base[p] if r["split"] == "train" and not r["replay"]]
+        assert len(train) > 3 * len(base_train)
+        assert [r for r in train if r in base_train] == base_train  # the base comes first

@@ -59,6 +59,7 @@ def test_cli_writes_json_and_report(tmp_path, capsys):
     en = next(r for r in data["by_task"] if r["task"] == "en2lcr")
     assert en["valid"] == 100.0 and en["baseline_exact"] == 100.0 and en["n"] == 1
     assert 0.0 <= en["valid_raw"] <= 100.0
+    assert 0.0 <= en["exact_grammar"] <= 100.0  # grammar alone, slots not grounded
     lcr2en = next(r for r in data["by_task"] if r["task"] == "lcr2en")
     assert "chrf" in lcr2en and "round_trip" in lcr2en
     md = out.with_suffix(".md").read_text(encoding="utf-8")

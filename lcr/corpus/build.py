@@ -4,7 +4,9 @@ checks every record, assigns splits and adds replay.
 ``PHASES`` (data) lists each phase's module, default size (records before replay:
 6000/7200/4800/6000, twelve times the floors, about 4.7-12x them in distinct LC-R values;
 the 3x corpora were memorised by the model instead of teaching it to copy slot values; see
-docs/corpus.md), floor and length limits; ``compile_phases`` builds phases 1..N in order
+docs/corpus.md), train-only extra draws, floor and length limits. The base records give
+every split; the extras add training examples only, so the held-out splits do not depend
+on how much training data is drawn. ``compile_phases`` builds phases 1..N in order
 (later phases replay earlier ones and a source keeps its split across phases, so a phase's
 content does not depend on which phases are written).
 """
@@ -29,14 +31,25 @@ from lcr.progress import Progress
 
 # phase -> module, records before replay, limits on en2lcr records (words of English,
 # characters of LC-R); a drawn example outside the limits is redrawn, not written.
+# ``train_extra``: further draws, as a multiple of ``size``, kept only where they land in
+# the train split. The model needs far more examples than the held-out splits need (it
+# memorises 6,000 and learns to copy from 30,000), and drawing the extras after the base
+# records leaves val, test and gen exactly those of the first ``size`` draws.
 PHASES = {
-    1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500},
-    2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600},
-    3: {"module": "lcr.corpus.phase3", "size": 4800, "floor": 400,
+    1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
+    2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
+    3: {"module": "lcr.corpus.phase3", "size": 4800, "floor": 400, "train_extra": 0,
         "limits": {"words": (30, 100), "lcr_chars": (200, 700)}},
-    4: {"module": "lcr.corpus.phase4", "size": 6000, "floor": 500},
+    4: {"module": "lcr.corpus.phase4", "size": 6000, "floor": 500, "train_extra": 4},
 }
-REPLAY_FRACTION = 0.2  # of the earlier phases' (non-replay) train records
+# The compiler's output format: raise it whenever the same seed and scale would now give
+# other files, so that corpora compiled by older code are noticed and recompiled
+# (brain.data.ensure_corpora). 2: train-only extra draws (train_extra).
+FORMAT = 2
+# Replayed earlier-phase train records, as a share of the phase's own train records. Half:
+# with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
+# (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/brain.md).
+REPLAY_SHARE = 0.5
 MAX_ATTEMPTS_PER_RECORD = 40
 
 
@@ -57,6 +70,7 @@ class PhaseBuilder:
         self.module = importlib.import_module(spec["module"])
         self.rng = random.Random(f"lcr-corpus:{seed}:{phase}")
         self.size = max(1, round(spec["size"] * scale))
+        self.extra = round(self.size * spec.get("train_extra", 0))
         self.seen = seen
         self.dropped = {"duplicate": 0, "too_long": 0, "outside_limits": 0, "no_task": 0}
         self.mix = list(self.module.MIX)
@@ -64,18 +78,19 @@ class PhaseBuilder:
         self.boost = [(rule["boost"]["force"], f) for rule in GEN_RULES if "boost" in rule
                       for f in rule["boost"]["frames"] if f in self.module.FRAMES]
 
-    def build(self, progress: Progress) -> list[tuple[dict, object]]:
-        """The records (with their values); ``progress`` counts them up to ``self.size``."""
+    def build(self, wanted: int, progress: Progress) -> list[tuple[dict, object]]:
+        """``wanted`` more records (with their values), drawn where the last call stopped;
+        ``progress`` counts them."""
         from lcr.corpus.vocab import Draw
 
         draw = Draw(self.rng)
         out: list[tuple[dict, object]] = []
         attempts = 0
         weights = [m[0] for m in self.mix]
-        while len(out) < self.size:
+        while len(out) < wanted:
             attempts += 1
-            if attempts > self.size * MAX_ATTEMPTS_PER_RECORD:
-                raise CompileError(f"phase {self.phase}: only {len(out)} of {self.size} distinct "
+            if attempts > wanted * MAX_ATTEMPTS_PER_RECORD:
+                raise CompileError(f"phase {self.phase}: only {len(out)} of {wanted} distinct "
                                    f"records after {attempts} draws (too little variety)")
             _, frames, tasks = self.rng.choices(self.mix, weights)[0]
             frame = self.rng.choice(frames)
@@ -93,7 +108,7 @@ class PhaseBuilder:
                 for source, target, line, style in pairs:
                     rec = self._record(task, source, target, lcr, value, frame, phrase, line,
                                        style)
-                    if rec is not None and len(out) < self.size:
+                    if rec is not None and len(out) < wanted:
                         out.append((rec, value))
                         progress.update(1)
         progress.close()
@@ -127,27 +142,44 @@ class PhaseBuilder:
 
 def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
     """Records of phases 1..``last`` (replay included) and per-phase build notes. With a
-    ``progress`` stream (e.g. ``sys.stderr``) each phase shows a bar there."""
+    ``progress`` stream (e.g. ``sys.stderr``) each phase shows a bar there.
+
+    Every phase's base records are drawn first (all four, so that a phase never depends on
+    which phases are written), then the train-only extras: the base records, and so every
+    held-out split, are the same whatever ``train_extra`` says."""
     seen: dict = {}
     splitter = Splitter(seed)
+    builders = {p: PhaseBuilder(p, seed, scale, seen) for p in PHASES}
     phases: dict[int, list[dict]] = {}
+    for phase, builder in builders.items():
+        bar = Progress(builder.size, f"phase {phase}", progress, interval=5.0,
+                       enabled=progress is not None and phase <= last)
+        phases[phase] = _with_splits(builder.build(builder.size, bar), phase, 0, splitter)
     notes: dict[int, dict] = {}
     for phase in range(1, last + 1):
-        builder = PhaseBuilder(phase, seed, scale, seen)
-        bar = Progress(builder.size, f"phase {phase}", progress, interval=5.0,
-                       enabled=progress is not None)
-        built = builder.build(bar)
-        records = []
-        for n, (rec, value) in enumerate(built):
-            rec["split"], rec["gen_rule"] = splitter.split(rec, value, dumps)
-            records.append({"id": f"p{phase}-{n:05d}", **rec})
+        builder = builders[phase]
+        bar = Progress(builder.extra, f"phase {phase} extra", progress, interval=5.0,
+                       enabled=progress is not None and builder.extra > 0)
+        extra = _with_splits(builder.build(builder.extra, bar), phase, builder.size, splitter)
+        kept = [r for r in extra if r["split"] == "train"]  # extras only add training data
+        builder.dropped["extra_not_train"] = len(extra) - len(kept)
+        phases[phase] += kept
         pool = [r for p in range(1, phase) for r in phases[p]
                 if r["split"] == "train" and not r["replay"]]
+        own = sum(1 for r in phases[phase] if r["split"] == "train")
         rng = random.Random(f"lcr-replay:{seed}:{phase}")
-        replay = rng.sample(pool, round(REPLAY_FRACTION * len(pool))) if pool else []
+        replay = rng.sample(pool, min(round(REPLAY_SHARE * own), len(pool))) if pool else []
         replay.sort(key=lambda r: r["id"])
-        records += [{**r, "replay": True} for r in replay]
-        phases[phase] = records
-        notes[phase] = {"size": builder.size, "dropped": builder.dropped,
-                        "floor": PHASES[phase]["floor"]}
-    return phases, notes
+        phases[phase] += [{**r, "replay": True} for r in replay]
+        notes[phase] = {"size": builder.size, "extra": builder.extra,
+                        "dropped": builder.dropped, "floor": PHASES[phase]["floor"]}
+    return {p: phases[p] for p in notes}, notes
+
+
+def _with_splits(built, phase: int, first: int, splitter: Splitter) -> list[dict]:
+    """Records with their split and gen rule, numbered from ``first``."""
+    records = []
+    for n, (rec, value) in enumerate(built, start=first):
+        rec["split"], rec["gen_rule"] = splitter.split(rec, value, dumps)
+        records.append({"id": f"p{phase}-{n:05d}", **rec})
+    return records

@@ -11,6 +11,7 @@ import random
 import statistics
 from collections import Counter, defaultdict
 
+from lcr.corpus.build import FORMAT
 from lcr.corpus.splits import GEN_RULES, GROUP_FRACTIONS, SOURCE_FRACTIONS
 
 
@@ -58,6 +59,7 @@ def phase_stats(records: list[dict], notes: dict) -> dict:
 
 def all_stats(phases: dict, notes: dict, seed: int, scale: float) -> dict:
     return {
+        "format": FORMAT,
         "seed": seed,
         "scale": scale,
         "splits": {

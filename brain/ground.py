@@ -1,0 +1,154 @@
+"""Grounded slots: the names, texts and numbers of a translation come from its source.
+
+When the model translates English (``en2lcr``) or repairs broken LC-R (``fix``), every
+slot value of the right answer is spelled out in the source. ``tests/test_corpus.py``
+checks this on every record of the compiled corpora:
+
+- a **handle** (``⟁users``) is a word of the source (``[A-Za-z_][A-Za-z0-9_]*``);
+- a **number** is a number written in the source (``74.5``, ``-3``, ``1e-08``);
+- a **text** is a stretch of the source that starts and ends at word boundaries
+  (``"out of memory"``, ``"~/notes/todo.md"``), except an operation's name (field 0 of
+  contract 1000), which is one of the catalogue's operations.
+
+Slot values copied wrongly were the model's most common error (``figure out the tax`` ->
+``⟁tags``, ``cat out/report.pdf`` -> ``"draft.pdf"``). ``Grounding`` is a layer of
+``brain.constraint.LCRConstraint``: while a slot is being written it allows only the
+characters that continue a source spelling, and it lets the slot end only where a source
+spelling ends; where a value starts it forbids the digits no source number starts with (and
+``⟁`` when the source has no word). It only narrows what the grammar allows, and the
+constraint drops it for a step where nothing would be left and while the budget forces the
+value closed, so every output is still complete, valid LC-R. A text with an escape
+(``\\"``) is not grounded from the escape on.
+
+    g = Grounding("filter the users by active", shared(tok))
+    for c in "⟁u": ...   # LCRConstraint.advance feeds it every character
+    g.mask("value")      # bool over the vocabulary, or None (no restriction)
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # grammar/lcr.lark's HANDLE, without the glyph
+# A number as LC-R writes one (no leading zeros), not cut out of a longer run of digits.
+NUMBER = re.compile(r"(?<![0-9.])-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![0-9])")
+WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+NUMBER_CHARS = frozenset("0123456789.eE+-")
+GROUNDED_TASKS = frozenset({"en2lcr", "fix"})  # tasks whose slot values are in the source
+OP_CONTRACT, OP_NAME_FIELD = 1000, 0
+
+
+def source_numbers(source: str) -> set[str]:
+    """The numbers written in ``source``, each also without its sign."""
+    found = set(NUMBER.findall(source))
+    return found | {n[1:] for n in found if n.startswith("-")}
+
+
+def boundary(source: str, i: int) -> bool:
+    """Is position ``i`` (between source[i-1] and source[i]) a word boundary?"""
+    left = i > 0 and WORD_CHAR.match(source[i - 1])
+    right = i < len(source) and WORD_CHAR.match(source[i])
+    return not (left and right)
+
+
+class Grounding:
+    """Follows the output characters; restricts the ones that write a slot value."""
+
+    __slots__ = ("sh", "source", "words", "numbers", "kind", "prefix", "masks", "start")
+
+    def __init__(self, source: str, sh):
+        self.sh = sh  # brain.constraint's per-vocabulary table (ids, size, ident, op_names)
+        self.source = source
+        self.words = frozenset(WORD.findall(source))
+        self.numbers = frozenset(source_numbers(source))
+        self.kind: str | None = None  # handle, number, text, op, free (an escape) or None
+        self.prefix = ""
+        self.masks: dict[tuple[str, str], np.ndarray] = {}
+        self.start = self._start_mask()
+
+    def copy(self) -> Grounding:
+        g = Grounding.__new__(Grounding)
+        for name in self.__slots__:
+            setattr(g, name, getattr(self, name))
+        return g
+
+    def advance(self, c: str, before: str, after: str, op_name: bool) -> None:
+        """``c`` was written; ``before``/``after``: the tracker's mode around it;
+        ``op_name``: the value it starts (if any) is an operation's name."""
+        k = self.kind
+        if k in ("text", "op", "free"):
+            if before == "string" and c == '"':
+                self.kind = None  # the text is closed
+            elif k == "free" or after != "string":
+                self.kind = "free"  # an escape: the rest of this text is not grounded
+            else:
+                self.prefix += c
+            return
+        if (k == "handle" and after == "word") or (k == "number" and after == "number"):
+            self.prefix += c
+            return
+        self.kind = None
+        if c == "⟁" and after == "word":
+            self.kind, self.prefix = "handle", ""
+        elif after == "number":
+            self.kind, self.prefix = "number", c
+        elif c == '"' and after == "string":
+            self.kind, self.prefix = ("op" if op_name else "text"), ""
+
+    def mask(self, mode: str) -> np.ndarray | None:
+        """Allowed characters now (bool over the vocabulary), or None: no restriction.
+        ``mode``: the tracker's mode (a value may start where it is ``value``)."""
+        k = self.kind
+        if k is None:
+            return self.start if mode == "value" else None
+        if k == "free":
+            return None
+        cache = self.sh.op_masks if k == "op" else self.masks  # op names: the same for all
+        key = (k, self.prefix)
+        m = cache.get(key)
+        if m is None:
+            m = cache[key] = self._build(k, self.prefix)
+        return m
+
+    def _chars(self, chars) -> np.ndarray:
+        m = np.zeros(self.sh.size, dtype=bool)
+        ids = [self.sh.ids[c] for c in chars if c in self.sh.ids]
+        m[ids] = True
+        return m
+
+    def _start_mask(self) -> np.ndarray | None:
+        """Where a value starts: no number the source does not begin, no handle without
+        a word to name."""
+        barred = {c for c in "-0123456789" if not any(n.startswith(c) for n in self.numbers)}
+        if not self.words:
+            barred.add("⟁")
+        return ~self._chars(barred) if barred else None
+
+    def _build(self, kind: str, prefix: str) -> np.ndarray:
+        if kind == "text":
+            return self._text(prefix)
+        names = {"handle": self.words, "number": self.numbers, "op": self.sh.op_names}[kind]
+        n = len(prefix)
+        m = self._chars({w[n] for w in names if len(w) > n and w.startswith(prefix)})
+        if prefix in names:  # a whole spelling: the slot may end here
+            m |= {"handle": ~self.sh.ident, "number": ~self._chars(NUMBER_CHARS),
+                  "op": self._chars('"')}[kind]
+        return m
+
+    def _text(self, prefix: str) -> np.ndarray:
+        """Continuations of ``prefix`` where it occurs in the source from a word boundary;
+        the closing quote where an occurrence ends at one."""
+        src, n = self.source, len(prefix)
+        nxt, close = set(), False
+        start = src.find(prefix)
+        while start != -1:
+            end = start + n
+            if boundary(src, start):
+                if end < len(src) and src[end] not in '"\\':
+                    nxt.add(src[end])
+                if n and boundary(src, end):
+                    close = True
+            start = src.find(prefix, start + 1)
+        return self._chars(nxt | ({'"'} if close else set()))
