@@ -24,6 +24,7 @@ prompt is a one-line error.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -59,33 +60,27 @@ def prompts_from(corpora: Path, n: int) -> list[tuple[str, str]]:
     return [srcs[i % len(srcs)] for i in range(n)]
 
 
+def _timed(method):
+    """``method``, adding the time spent in it to ``TimedConstraint.seconds``."""
+    @functools.wraps(method)
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            TimedConstraint.seconds += time.perf_counter() - t0
+
+    return timed
+
+
 class TimedConstraint(LCRConstraint):
     """An LCRConstraint that adds the time spent in its calls to ``TimedConstraint.seconds``:
     the constraint's cost measured on the very decode it constrains."""
 
     seconds = 0.0
-
-    def allows(self, token_id):
-        t0 = time.perf_counter()
-        try:
-            return super().allows(token_id)
-        finally:
-            TimedConstraint.seconds += time.perf_counter() - t0
-
-    def advance(self, token_id):
-        t0 = time.perf_counter()
-        try:
-            return super().advance(token_id)
-        finally:
-            TimedConstraint.seconds += time.perf_counter() - t0
-
-    @classmethod
-    def allowed_batch(cls, constraints):
-        t0 = time.perf_counter()
-        try:
-            return super().allowed_batch(constraints)
-        finally:
-            TimedConstraint.seconds += time.perf_counter() - t0
+    allows = _timed(LCRConstraint.allows)
+    advance = _timed(LCRConstraint.advance)
+    allowed_batch = classmethod(_timed(LCRConstraint.allowed_batch.__func__))
 
 
 def run(model, tok, prompts, *, batch_size, use_cache, constrain, max_new_tokens,

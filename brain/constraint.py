@@ -37,7 +37,7 @@ import torch
 from brain.ground import OP_CONTRACT, OP_NAME_FIELD, Grounding
 from brain.lcr_grammar import llguidance_grammar
 from brain.tracker import IDENT, Tracker
-from lcr.values import FIELD_INDEX_MAX, MAX_SIZE
+from lcr.values import MAX_SIZE
 
 SLACK = 32  # characters kept in reserve (beyond one per open container) to close a value
 STRICT_LEVEL, STRICT_SLACK = 80, 48  # strict mode: bound per open container; one step's growth
@@ -228,13 +228,6 @@ class LCRConstraint:
         g = self.ground.mask(self.tracker.mode) if self.ground is not None else None
         return g is None or bool(g[token_id])
 
-    def _needs_tracker(self) -> bool:
-        """Can ``Tracker.restrict`` refuse anything in the current state?"""
-        t = self.tracker
-        return (t.mode not in ("value", "word", "string") and not (
-            t.mode == "number" and t.short_number())) or t.need_low or bool(
-            t.stack and t.stack[-1].last >= FIELD_INDEX_MAX)
-
     def advance(self, token_id: int) -> None:
         token_id = int(token_id)
         if not self.matcher.consume_token(token_id):
@@ -268,24 +261,8 @@ class LCRConstraint:
             csh.executor.unsafe_compute_mask_ptr(c_list, bitmask.ctypes.data, sh.words * 4,
                                                  len(constraints))
         rows = unpack(bitmask, sh.size)
-        grounded, masks = [], []
         for j, c in enumerate(constraints):
-            t = c.tracker
-            if c._needs_tracker():
-                t.restrict(rows[j], c.sh)
-            if c.closing():
-                rows[j] = c._close_choice(rows[j])
-            elif c.ground is not None:
-                g = c.ground.mask(t.mode)
-                if g is not None:
-                    grounded.append(j)
-                    masks.append(g)
-        if grounded:  # as _finish does, for all grounded rows in one step
-            narrowed = rows[grounded] & np.stack(masks)
-            ok = narrowed.any(axis=1)
-            rows[np.asarray(grounded)[ok]] = narrowed[ok]
-            for j in np.asarray(grounded)[~ok]:
-                constraints[j].ground_skipped += 1
+            c._finish(rows[j])
         return torch.from_numpy(rows)
 
 
@@ -294,5 +271,6 @@ def make_constraints(tok, prompts, *, max_new_tokens: int, block_size: int,
     """One constraint per prompt, with the budget ``brain.decode`` will give that prompt;
     with ``sources`` (the prompts' texts) slot values are grounded in them (``brain.ground``)."""
     sources = sources if sources is not None else [None] * len(prompts)
-    return [(cls or LCRConstraint)(tok, max(1, min(max_new_tokens, block_size - len(p) + 1)),
-                          strict=strict, source=s) for p, s in zip(prompts, sources, strict=True)]
+    cls = cls or LCRConstraint
+    return [cls(tok, max(1, min(max_new_tokens, block_size - len(p) + 1)), strict=strict,
+                source=s) for p, s in zip(prompts, sources, strict=True)]

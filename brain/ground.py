@@ -31,6 +31,8 @@ import re
 
 import numpy as np
 
+from lcr.values import Float, Handle, Int, Text
+
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # grammar/lcr.lark's HANDLE, without the glyph
 # A number as LC-R writes one (no leading zeros), not cut out of a longer run of digits.
 NUMBER = re.compile(r"(?<![0-9.])-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![0-9])")
@@ -51,6 +53,27 @@ def boundary(source: str, i: int) -> bool:
     left = i > 0 and WORD_CHAR.match(source[i - 1])
     right = i < len(source) and WORD_CHAR.match(source[i])
     return not (left and right)
+
+
+def spelled_in(text: str, source: str) -> bool:
+    """Is ``text`` a stretch of ``source`` that starts and ends at word boundaries?"""
+    return any(boundary(source, i) and boundary(source, i + len(text))
+               for i in range(len(source)) if text and source.startswith(text, i))
+
+
+def slots(value, op_name: bool = False):
+    """``(kind, value)`` of every slot inside ``value``: ``handle``, ``number``, ``text``,
+    or ``op`` for an operation's name (field 0 of contract 1000): what grounding governs."""
+    if isinstance(value, Handle):
+        yield "handle", value
+    elif isinstance(value, (Int, Float)):
+        yield "number", value
+    elif isinstance(value, Text):
+        yield ("op" if op_name else "text"), value
+    for index, v in getattr(value, "fields", ()):
+        yield from slots(v, getattr(value, "id", None) == OP_CONTRACT and index == OP_NAME_FIELD)
+    for v in [*getattr(value, "items", ()), *(v for _, v in getattr(value, "entries", ()))]:
+        yield from slots(v)
 
 
 class Grounding:

@@ -13,7 +13,7 @@ from hypothesis.extra.lark import from_lark
 
 from brain.constraint import LCRConstraint, make_constraints, unpack
 from brain.decode import generate
-from brain.ground import NUMBER, WORD, boundary, source_numbers
+from brain.ground import NUMBER, WORD, slots, source_numbers, spelled_in
 from brain.lark_mask import complete, viable
 from brain.model import GPT, GPTConfig
 from brain.tokenizer import GLYPHS, CharTokenizer
@@ -265,29 +265,14 @@ def test_constrained_random_models_always_parse(seed, scale, sources, budget, st
             check_schema(value)
 
 
-def slot_values(value, op_name=False):
-    """(kind, name or text or number value) of every slot inside ``value``."""
-    if isinstance(value, Handle):
-        yield "handle", value.name
-    elif isinstance(value, (Int, Float)):
-        yield "number", value
-    elif isinstance(value, Text):
-        yield ("op" if op_name else "text"), value.value
-    for index, v in getattr(value, "fields", ()):
-        yield from slot_values(v, getattr(value, "id", None) == 1000 and index == 0)
-    for v in [*getattr(value, "items", ()), *(v for _, v in getattr(value, "entries", ()))]:
-        yield from slot_values(v)
-
-
-def grounded(kind, spelling, source) -> bool:
+def grounded(kind, value, source) -> bool:
     if kind == "handle":
-        return spelling in WORD.findall(source)
+        return value.name in WORD.findall(source)
     if kind == "number":  # as a value: "0E0" in the source is written so, and is 0.0
-        return any(_number(n) == spelling for n in source_numbers(source))
+        return any(_number(n) == value for n in source_numbers(source))
     if kind == "op":
-        return spelling in catalogue()
-    return any(boundary(source, i) and boundary(source, i + len(spelling))  # a text
-               for i in range(len(source)) if spelling and source.startswith(spelling, i))
+        return value.value in catalogue()
+    return spelled_in(value.value, source)
 
 
 def _number(text: str):
@@ -327,8 +312,8 @@ def test_grounded_walk_never_dead_ends_and_spells_slots_from_the_source(ws, ns, 
         c.advance(tid)
     value = parse("".join(c.text))
     if not forced and not c.ground_skipped:
-        for kind, spelling in slot_values(value):
-            assert grounded(kind, spelling, source), (kind, spelling, source)
+        for kind, v in slots(value):
+            assert grounded(kind, v, source), (kind, v, source)
 
 
 def allowed_after(prefix: str, source: str) -> set[str]:
