@@ -16,9 +16,11 @@ measured two ways: its share (the time spent in its calls and set-up, ``TimedCon
 over the rest of the same decode: what it adds to exactly that work), and the extra time
 per generated token against the same mode unconstrained, with a note of whether the two
 runs wrote the same outputs (if not, they did different work and that comparison is
-indicative only). Greedy decoding on the CPU threads torch is given (``--threads``,
-default 2). A bad corpus line, a character the model has no token for or an over-long
-prompt is a one-line error.
+indicative only). Greedy decoding, except the last mode: beam search as ``brain.generate``
+decodes by default (beam 4, 8 prompts = 32 hypotheses at a time), slower per output for
+more exact outputs. On the CPU threads torch is given (``--threads``, default 2). A bad
+corpus line, a character the model has no token for or an over-long prompt is a one-line
+error.
 """
 
 from __future__ import annotations
@@ -32,17 +34,19 @@ from pathlib import Path
 
 import torch
 
+from brain.beam import beam_generate
 from brain.constraint import LCRConstraint, make_constraints
 from brain.data import DataError, ensure_corpora, read_jsonl
 from brain.decode import generate
-from brain.generate import DEFAULT_CHECKPOINT, InputError, encode_all
+from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all
 
-# (name, batch size, use_cache): all decode the same prompts
+# (name, prompts per batch, use_cache, beam): all decode the same prompts
 MODES = (
-    ("full recompute, 1 at a time", 1, False),
-    ("KV cache, 1 at a time", 1, True),
-    ("KV cache, batch 32", 32, True),
-    ("KV cache, batch 256", 256, True),
+    ("full recompute, 1 at a time", 1, False, 1),
+    ("KV cache, 1 at a time", 1, True, 1),
+    ("KV cache, batch 32", 32, True, 1),
+    ("KV cache, batch 256", 256, True, 1),
+    (f"beam {DEFAULT_BEAM}, KV cache, batch 8", 8, True, DEFAULT_BEAM),
 )
 
 
@@ -80,11 +84,12 @@ class TimedConstraint(LCRConstraint):
     seconds = 0.0
     allows = _timed(LCRConstraint.allows)
     advance = _timed(LCRConstraint.advance)
+    copy = _timed(LCRConstraint.copy)
     allowed_batch = classmethod(_timed(LCRConstraint.allowed_batch.__func__))
 
 
 def run(model, tok, prompts, *, batch_size, use_cache, constrain, max_new_tokens,
-        sources=None):
+        sources=None, beam=1):
     """One timed decode; constrained as ``brain.generate`` does it (grammar, and slot values
     grounded in ``sources``)."""
     TimedConstraint.seconds = 0.0
@@ -93,8 +98,12 @@ def run(model, tok, prompts, *, batch_size, use_cache, constrain, max_new_tokens
                              block_size=model.config.block_size, sources=sources,
                              cls=TimedConstraint) if constrain else None)
     setup = time.perf_counter() - t0
-    outs = generate(model, tok, prompts, max_new_tokens=max_new_tokens, constraints=cons,
-                    use_cache=use_cache, batch_size=batch_size)
+    if beam > 1:
+        outs = beam_generate(model, tok, prompts, beam=beam, max_new_tokens=max_new_tokens,
+                             constraints=cons, batch_size=batch_size)
+    else:
+        outs = generate(model, tok, prompts, max_new_tokens=max_new_tokens, constraints=cons,
+                        use_cache=use_cache, batch_size=batch_size)
     seconds = time.perf_counter() - t0
     tokens = sum(len(o) + 1 for o in outs)  # + the end-of-sequence step
     inside = TimedConstraint.seconds + setup  # everything the constraint adds
@@ -102,7 +111,7 @@ def run(model, tok, prompts, *, batch_size, use_cache, constrain, max_new_tokens
            "tokens_per_s": round(tokens / seconds, 1),
            "ms_per_token": round(1000.0 * seconds / tokens, 4)}
     if constrain:  # its share, against the same decode without it
-        out["constraint_s"] = round(inside, 3)
+        out["constraint_s"] = round(inside, 6)  # tiny test runs: microseconds
         out["constraint_cost"] = round(inside / max(seconds - inside, 1e-9), 4)
     return outs, out
 
@@ -112,12 +121,12 @@ def bench(model, tok, sources, max_new_tokens) -> list[dict]:
     prompts = encode_all(tok, "en2lcr", [s for _, s in sources], model.config.block_size,
                          [w for w, _ in sources])
     rows = []
-    for name, bs, cache in MODES:
+    for name, bs, cache, beam in MODES:
         free_outs = None
         for constrain in (False, True):
             outs, r = run(model, tok, prompts, batch_size=bs, use_cache=cache,
                           constrain=constrain, max_new_tokens=max_new_tokens,
-                          sources=[s for _, s in sources])
+                          sources=[s for _, s in sources], beam=beam)
             row = {"mode": name, "constrained": constrain, "prompts": len(prompts), **r}
             if constrain:
                 free = rows[-1]

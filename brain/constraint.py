@@ -153,6 +153,15 @@ class LCRConstraint:
         self.prev_ws = False
         self.text: list[str] = []
 
+    def copy(self) -> LCRConstraint:
+        """An independent constraint in the same state (beam search forks hypotheses)."""
+        c = type(self).__new__(type(self))
+        c.sh, c.matcher, c.tracker = self.sh, self.matcher.deep_copy(), self.tracker.copy()
+        c.ground = self.ground.copy() if self.ground is not None else None
+        c.ground_skipped, c.remaining = self.ground_skipped, self.remaining
+        c.prev_ws, c.text = self.prev_ws, list(self.text)
+        return c
+
     def closing(self) -> bool:
         """Is the budget so short that the value must now be closed?
 
@@ -168,11 +177,8 @@ class LCRConstraint:
 
     def closing_length(self, limit: int) -> int:
         """Characters the closing route takes from here (at most ``limit + 1`` counted)."""
-        probe = LCRConstraint.__new__(LCRConstraint)
-        probe.sh, probe.matcher = self.sh, self.matcher.deep_copy()
-        probe.tracker, probe.prev_ws, probe.text = self.tracker.copy(), self.prev_ws, []
-        probe.ground = self.ground.copy() if self.ground is not None else None
-        probe.remaining, probe.ground_skipped = 0, 0
+        probe = self.copy()
+        probe.remaining = 0
         for n in range(limit + 1):
             bits = np.frombuffer(probe.matcher.compute_bitmask(), dtype=np.int32)
             row = unpack(bits[None, :], self.sh.size)[0]

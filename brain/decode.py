@@ -27,14 +27,7 @@ import torch
 def generate(model, tok, prompts, *, max_new_tokens, constraints=None, use_cache=True,
              batch_size=None):
     """Generated ids (eos excluded) for each prompt, in input order."""
-    if constraints is not None and len(constraints) != len(prompts):
-        raise ValueError(f"{len(constraints)} constraints for {len(prompts)} prompts")
-    block = model.config.block_size
-    for i, p in enumerate(prompts):
-        if not p:
-            raise ValueError(f"prompt {i} is empty")
-        if len(p) > block:
-            raise ValueError(f"prompt {i} has {len(p)} tokens; the model has {block} positions")
+    check_prompts(model, prompts, constraints)
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     size = batch_size or max(1, len(prompts))
     out: list[list[int] | None] = [None] * len(prompts)
@@ -52,6 +45,18 @@ def generate(model, tok, prompts, *, max_new_tokens, constraints=None, use_cache
     finally:
         model.train(was_training)
     return out
+
+
+def check_prompts(model, prompts, constraints) -> None:
+    """ValueError for an empty or over-long prompt, or a constraint count that differs."""
+    if constraints is not None and len(constraints) != len(prompts):
+        raise ValueError(f"{len(constraints)} constraints for {len(prompts)} prompts")
+    block = model.config.block_size
+    for i, p in enumerate(prompts):
+        if not p:
+            raise ValueError(f"prompt {i} is empty")
+        if len(p) > block:
+            raise ValueError(f"prompt {i} has {len(p)} tokens; the model has {block} positions")
 
 
 def _never_generated(tok, device) -> torch.Tensor:

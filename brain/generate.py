@@ -6,12 +6,14 @@
     python -m brain.generate --no-constrain "..."    # raw model output, may be invalid
     python -m brain.generate --strict "..."          # follow the operation catalogue too
     python -m brain.generate --no-ground "..."       # slot values need not come from the input
+    python -m brain.generate --beam 1 "..."          # greedy: faster, less accurate
 
 Defaults: the checkpoint in ``checkpoints/`` (``checkpoints/final`` works too) and task
 ``en2lcr``. For tasks whose output is LC-R the decoder is grammar-constrained unless
 ``--no-constrain`` (see ``brain.constraint``), and for ``en2lcr`` and ``fix`` handles,
 numbers and texts are spelled as in the input unless ``--no-ground`` (see
-``brain.ground``); greedy decoding, so outputs are deterministic.
+``brain.ground``). Beam search with ``--beam`` hypotheses per input (default 4, see
+``brain.beam``; ``--beam 1`` is greedy decoding); outputs are deterministic either way.
 Bad input (an empty line, a character the model has no token for, a line longer than the
 model's positions) is reported as ``WHERE: error: ...`` for every bad line, exit status 2,
 and nothing is generated.
@@ -22,12 +24,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from brain.beam import beam_generate
 from brain.constraint import make_constraints
 from brain.decode import generate
 from brain.ground import GROUNDED_TASKS
 from brain.tokenizer import LCR_OUTPUT_TASKS
 
 DEFAULT_CHECKPOINT = "checkpoints"
+# Beam width of brain.generate and brain.evaluate. Measured on the shipped model's test
+# split (200 en2lcr records per phase, constrained and grounded), exact match greedy ->
+# beam 4 -> beam 8: phase 1 52.0 -> 66.0 -> 66.5%; 4 costs about 6x greedy's time, 8 twice that.
+DEFAULT_BEAM = 4
 
 
 class InputError(ValueError):
@@ -65,10 +72,11 @@ def encode_all(tok, task: str, sources, block_size: int, where=None) -> list[lis
 
 def translate(model, tok, sources, task: str = "en2lcr", *, constrain: bool = True,
               strict: bool = False, ground: bool = True, batch_size: int | None = None,
-              max_new_tokens: int | None = None, where=None) -> list[str]:
+              max_new_tokens: int | None = None, where=None, beam: int = 1) -> list[str]:
     """Outputs for ``sources`` in input order (raises ``InputError`` on bad input).
     ``ground``: with the constraint, slot values are spelled as in the source (tasks where
-    that holds, ``brain.ground.GROUNDED_TASKS``)."""
+    that holds, ``brain.ground.GROUNDED_TASKS``). ``beam`` > 1: beam search, with about
+    ``batch_size`` hypotheses (``batch_size // beam`` inputs) decoded together."""
     block = model.config.block_size
     prompts = encode_all(tok, task, sources, block, where)
     max_new = max_new_tokens or block
@@ -77,8 +85,13 @@ def translate(model, tok, sources, task: str = "en2lcr", *, constrain: bool = Tr
         grounded = ground and task in GROUNDED_TASKS
         cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
                                 strict=strict, sources=list(sources) if grounded else None)
-    outs = generate(model, tok, prompts, max_new_tokens=max_new, constraints=cons,
-                    batch_size=batch_size)
+    if beam > 1:
+        per = max(1, batch_size // beam) if batch_size else None
+        outs = beam_generate(model, tok, prompts, beam=beam, max_new_tokens=max_new,
+                             constraints=cons, batch_size=per)
+    else:
+        outs = generate(model, tok, prompts, max_new_tokens=max_new, constraints=cons,
+                        batch_size=batch_size)
     return [tok.decode(o) for o in outs]
 
 
@@ -109,6 +122,8 @@ def main(argv=None) -> int:
     ap.add_argument("--input", help="file with one input per line ('-' for stdin)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--max-new-tokens", type=int, default=None)
+    ap.add_argument("--beam", type=int, default=DEFAULT_BEAM,
+                    help=f"beam width (default {DEFAULT_BEAM}; 1 = greedy)")
     ap.add_argument("--no-constrain", action="store_true", help="no grammar constraint")
     ap.add_argument("--strict", action="store_true", help="constrain by the catalogue too")
     ap.add_argument("--no-ground", action="store_true",
@@ -116,8 +131,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.input is not None and args.text:
         ap.error("give texts as arguments or --input, not both")
-    if args.batch_size < 1 or (args.max_new_tokens is not None and args.max_new_tokens < 1):
-        ap.error("--batch-size and --max-new-tokens must be at least 1")
+    if min(args.batch_size, args.beam, args.max_new_tokens or 1) < 1:
+        ap.error("--batch-size, --beam and --max-new-tokens must be at least 1")
     from brain.checkpoint import CheckpointError, load
 
     try:
@@ -130,7 +145,7 @@ def main(argv=None) -> int:
                                          f"{', '.join(tok.tasks)}")])
         outs = translate(model, tok, sources, args.task, constrain=not args.no_constrain,
                          strict=args.strict, ground=not args.no_ground,
-                         batch_size=args.batch_size,
+                         batch_size=args.batch_size, beam=args.beam,
                          max_new_tokens=args.max_new_tokens, where=where)
     except InputError as e:
         print(e, file=sys.stderr)

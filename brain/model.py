@@ -96,9 +96,13 @@ class KVCache:
     def select(self, rows: torch.Tensor) -> None:
         """Keep only batch ``rows`` (a LongTensor of indices) in every layer."""
         for i in range(self.n_layer):
-            if self.k[i] is not None:
-                self.k[i] = self.k[i].index_select(0, rows)
-                self.v[i] = self.v[i].index_select(0, rows)
+            n = self.lengths[i]
+            for bufs in (self.k, self.v) if self.k[i] is not None else ():
+                # Copy only the filled positions: the buffers have room for the whole
+                # output, and beam search reorders them at every step.
+                old = bufs[i]
+                bufs[i] = old.new_empty((len(rows), *old.shape[1:]))
+                bufs[i][:, :, :n] = old[:, :, :n].index_select(0, rows)
             if self.last_k[i] is not None:
                 self.last_k[i] = self.last_k[i].index_select(0, rows)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 
 from brain import checkpoint
+from brain.muon import MuonAdamW
 from brain.progress import Progress
 
 
@@ -48,6 +49,8 @@ class TrainConfig:
     seed: int = 0
     max_minutes: float | None = None  # wall-clock cap (ends the run early; not reproducible)
     cpu_amp: bool = False  # bf16 autocast on CPU too (always on for CUDA)
+    optimizer: str = "adamw"  # or "muon": brain.muon.MuonAdamW (Muon for block matrices)
+    muon_lr: float = 0.02  # Muon's peak learning rate (follows the same schedule)
 
 
 def lr_at(step: int, cfg: TrainConfig, steps_per_epoch: int) -> float:
@@ -85,12 +88,18 @@ class Trainer:
         self.train, self.val, self.cfg = train, val, config
         self.out_dir, self.device = Path(out_dir), torch.device(device)
         self.evaluate, self.meta, self.desc = evaluate, dict(meta or {}), desc
-        decay = [p for p in model.parameters() if p.dim() >= 2]
-        no_decay = [p for p in model.parameters() if p.dim() < 2]
-        self.opt = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": config.weight_decay},
-             {"params": no_decay, "weight_decay": 0.0}],
-            lr=config.lr, betas=(0.9, 0.99))
+        if config.optimizer == "muon":
+            self.opt = MuonAdamW(model, lr=config.lr, muon_lr=config.muon_lr,
+                                 weight_decay=config.weight_decay)
+        elif config.optimizer == "adamw":
+            decay = [p for p in model.parameters() if p.dim() >= 2]
+            no_decay = [p for p in model.parameters() if p.dim() < 2]
+            self.opt = torch.optim.AdamW(
+                [{"params": decay, "weight_decay": config.weight_decay},
+                 {"params": no_decay, "weight_decay": 0.0}],
+                lr=config.lr, betas=(0.9, 0.99))
+        else:
+            raise ValueError(f"unknown optimizer {config.optimizer!r} (adamw or muon)")
         self.state = {"epoch": 0, "batch": 0, "step": 0, "best_val": None, "bad_epochs": 0,
                       "finished": False, "stop_reason": None, "elapsed": 0.0, "history": [],
                       # running sums of the current epoch, so a resumed epoch reports the same
@@ -177,7 +186,7 @@ class Trainer:
                 torch.manual_seed(step_seed(cfg.seed, st["step"]))  # dropout of this step
                 lr = lr_at(st["step"], cfg, per_epoch)
                 for group in self.opt.param_groups:
-                    group["lr"] = lr
+                    group["lr"] = lr * group.get("lr_scale", 1.0)
                 with self._autocast():
                     _, loss = model(x, y)
                 loss.backward()

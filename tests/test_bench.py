@@ -51,13 +51,15 @@ def test_prompts_are_spread_over_all_phases(setup):
 def test_every_mode_decodes_the_same_prompts(setup, monkeypatch, capsys):
     tmp_path, corpora = setup
     seen = []
-    real = bench.generate
 
-    def spy(model, tok, prompts, **kw):
-        seen.append([tuple(p) for p in prompts])
-        return real(model, tok, prompts, **kw)
+    def spy(real):
+        def decode(model, tok, prompts, **kw):
+            seen.append([tuple(p) for p in prompts])
+            return real(model, tok, prompts, **kw)
+        return decode
 
-    monkeypatch.setattr(bench, "generate", spy)
+    monkeypatch.setattr(bench, "generate", spy(bench.generate))  # greedy modes
+    monkeypatch.setattr(bench, "beam_generate", spy(bench.beam_generate))  # the beam mode
     out = tmp_path / "b.json"
     assert bench.main(["--checkpoint", str(tmp_path / "ck"), "--corpora", str(corpora),
                        "--n", "5", "--max-new-tokens", "6", "--threads",

@@ -10,6 +10,7 @@ from brain import checkpoint, synth
 from brain.data import BatchSource, DataError, collate, encode_records, epoch_batches
 from brain.decode import generate
 from brain.model import GPT, GPTConfig
+from brain.muon import MuonAdamW, orthogonalize
 from brain.tokenizer import CharTokenizer
 from brain.train import main as train_main
 from brain.trainer import TrainConfig, Trainer, lr_at
@@ -91,14 +92,16 @@ def test_lr_schedule_warms_up_then_restarts():
     assert lrs[59] < 1e-4 and lrs[60] == pytest.approx(1e-3)  # then 2 epochs later
 
 
-def test_training_steps_lower_loss_on_a_fixed_batch():
+@pytest.mark.parametrize("optimizer", ["adamw", "muon"])
+def test_training_steps_lower_loss_on_a_fixed_batch(optimizer):
     tok, _, exs = examples(40)
     torch.manual_seed(0)
     model = GPT(GPTConfig(vocab_size=len(tok), **TINY))
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    opt = (torch.optim.AdamW(model.parameters(), lr=3e-3) if optimizer == "adamw" else
+           MuonAdamW(model, lr=3e-3, muon_lr=0.02, weight_decay=0.01))
     x, y = collate(exs[:16], tok.pad)
     losses = []
-    for _ in range(15):
+    for _ in range(20):
         _, loss = model(x, y)
         loss.backward()
         opt.step()
@@ -125,13 +128,13 @@ class Kill(Exception):
     pass
 
 
-def _run(tmp_path, name, kill_at=None, resume=False):
+def _run(tmp_path, name, kill_at=None, resume=False, optimizer="adamw"):
     tok, _, exs = examples(60)
     torch.manual_seed(0)
     model = GPT(GPTConfig(vocab_size=len(tok), **{**TINY, "dropout": 0.1}))
     val = BatchSource(exs[:8], tok.pad, 8, 0)
     cfg = TrainConfig(epochs=3, batch_size=8, warmup_steps=4, restart_epochs=1,
-                      save_every_steps=3, seed=5)
+                      save_every_steps=3, seed=5, optimizer=optimizer)
     trainer = Trainer(model, tok, BatchSource(exs, tok.pad, 8, 1), val, cfg, tmp_path / name)
 
     def hook(step):
@@ -146,10 +149,11 @@ def _run(tmp_path, name, kill_at=None, resume=False):
     return model, state
 
 
-def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, deterministic):
-    full, full_state = _run(tmp_path, "a")
-    assert _run(tmp_path, "b", kill_at=11)[0] is None  # killed 2 steps after a save
-    resumed, state = _run(tmp_path, "b", resume=True)
+@pytest.mark.parametrize("optimizer", ["adamw", "muon"])
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, deterministic, optimizer):
+    full, full_state = _run(tmp_path, "a", optimizer=optimizer)
+    assert _run(tmp_path, "b", kill_at=11, optimizer=optimizer)[0] is None  # 2 steps after a save
+    resumed, state = _run(tmp_path, "b", resume=True, optimizer=optimizer)
     assert state["step"] == full_state["step"]
     for (k, a), (_, b) in zip(full.state_dict().items(), resumed.state_dict().items(),
                                      strict=True):
@@ -245,3 +249,12 @@ def test_ensure_corpora_compiles_missing_and_outdated_corpora(tmp_path, monkeypa
     else:
         assert len(calls) == 1 and calls[0][1:4] == ["-m", "lcr.compile", "--all"]
         assert all(a in calls[0] for a in expect)
+
+
+def test_muon_update_is_nearly_orthogonal():
+    torch.manual_seed(0)
+    for shape in [(128, 384), (512, 128)]:  # the shapes of the blocks' matrices
+        g = torch.randn(shape) * torch.logspace(-1, 0, shape[1])  # columns 10x apart
+        s = torch.linalg.svdvals(orthogonalize(g))
+        assert orthogonalize(g).shape == g.shape
+        assert 0.6 < s.min() and s.max() < 1.2  # every direction moves at a similar rate

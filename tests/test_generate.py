@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from brain.checkpoint import save
-from brain.generate import main, translate
+from brain.generate import DEFAULT_BEAM, main, translate
 from brain.model import GPT, GPTConfig
 from brain.tokenizer import CharTokenizer
 from lcr import parse
@@ -36,15 +36,16 @@ def test_outputs_are_valid_and_in_input_order(ckpt, capsys):
 
     model, tok, _ = load(ckpt)
     texts = ["read a file", "x", "filter users where age is over 18 and then sort them", "go"]
-    together = translate(model, tok, texts, batch_size=2, max_new_tokens=40)
-    alone = [translate(model, tok, [t], max_new_tokens=40)[0] for t in texts]
-    assert together == alone  # batching (sorted by length inside) does not reorder
-    for out in together:
-        parse(out)
-    code, out, err = run(capsys, "--checkpoint", ckpt, "--max-new-tokens", 40,
-                         "--batch-size", 3, *texts)
-    assert code == 0, err
-    assert out.splitlines() == together
+    for beam in (1, DEFAULT_BEAM):
+        together = translate(model, tok, texts, batch_size=2, max_new_tokens=40, beam=beam)
+        alone = [translate(model, tok, [t], max_new_tokens=40, beam=beam)[0] for t in texts]
+        assert together == alone  # batching (sorted by length inside) does not reorder
+        for out in together:
+            parse(out)
+        code, out, err = run(capsys, "--checkpoint", ckpt, "--max-new-tokens", 40,
+                             "--batch-size", 3, *(["--beam", 1] if beam == 1 else []), *texts)
+        assert code == 0, err
+        assert out.splitlines() == together  # the CLI decodes with beam DEFAULT_BEAM
 
 
 @pytest.mark.parametrize("lines, where, what", [

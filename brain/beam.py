@@ -1,0 +1,144 @@
+"""Beam search with a KV cache, constrained token by token like ``brain.decode``.
+
+    >>> outs = beam_generate(model, tok, prompts, beam=4, max_new_tokens=700,
+    ...                      constraints=cons, batch_size=16)
+
+Greedy decoding commits to the most likely character at every step; the most likely
+*output* can start with a less likely one. Measured on the shipped model's failures on
+the test split (phases 1, 2, 4), the target had a higher log-probability than the greedy
+output in 62% of them: the model knew better than greedy search found. Beam search keeps
+``beam`` hypotheses per prompt, scored by the sum of their tokens' log-probabilities
+(under the constraint's mask, so every hypothesis stays valid LC-R) and returns the best
+finished one. A prompt stops once its best finished hypothesis scores at least as well as
+every live one: scores only fall as hypotheses grow, so none could overtake it. Length
+normalisation (score / length^alpha) was tried against a bias to short outputs and changed
+nothing (validation, 200 en2lcr records per phase 1, 2, 4: alpha 0, 0.5, 1 within 0.5
+points of each other), so scores are plain sums.
+
+Constraints need ``copy()`` (a hypothesis that forks gets its own) besides the decoder's
+protocol. Prompts are batched as in ``brain.decode``: sorted by length, left-padded, each
+with its own positions; a batch of ``batch_size`` prompts runs ``batch_size * beam`` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from brain.decode import _allowed, _maybe, _never_generated, check_prompts
+
+
+@dataclass
+class Hyp:
+    prompt: int  # row of the prompt in its batch
+    tokens: list[int]
+    score: float
+    constraint: object | None
+
+
+def beam_generate(model, tok, prompts, *, beam: int, max_new_tokens: int, constraints=None,
+                  batch_size=None):
+    """The best-scoring output ids (eos excluded) for each prompt, in input order."""
+    found = beam_search(model, tok, prompts, beam=beam, max_new_tokens=max_new_tokens,
+                        constraints=constraints, batch_size=batch_size)
+    return [hyps[0][1] if hyps else [] for hyps in found]
+
+
+def beam_search(model, tok, prompts, *, beam: int, max_new_tokens: int, constraints=None,
+                batch_size=None) -> list[list[tuple[float, list[int]]]]:
+    """Every finished hypothesis of each prompt as ``(log-probability, ids)``, best first."""
+    if beam < 1:
+        raise ValueError(f"beam must be at least 1, got {beam}")
+    check_prompts(model, prompts, constraints)
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+    size = batch_size or max(1, len(prompts))
+    out: list = [None] * len(prompts)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(order), size):
+                rows = order[start:start + size]
+                cons = [constraints[i] for i in rows] if constraints is not None else None
+                got = _beam_batch(model, tok, [prompts[i] for i in rows], cons, beam,
+                                  max_new_tokens)
+                for i, hyps in zip(rows, got, strict=True):
+                    out[i] = hyps
+    finally:
+        model.train(was_training)
+    return out
+
+
+def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
+    device = next(model.parameters()).device
+    block = model.config.block_size
+    B, L = len(prompts), max(len(p) for p in prompts)
+    idx = torch.full((B, L), tok.pad, dtype=torch.long, device=device)
+    keys = torch.zeros((B, L), dtype=torch.bool, device=device)
+    for b, p in enumerate(prompts):  # left padding, as brain.decode does
+        idx[b, L - len(p):] = torch.tensor(p, dtype=torch.long, device=device)
+        keys[b, L - len(p):] = True
+    pos = (keys.long().cumsum(1) - 1).clamp(min=0)
+    next_pos = keys.sum(1)  # (R,) position of each row's next token
+    budget = [min(max_new_tokens, block - len(p) + 1) for p in prompts]
+    banned = _never_generated(tok, device)
+    cache = model.new_cache(L + max_new_tokens)
+    logits, _ = model(idx, cache=cache, positions=pos, attn_mask=_maybe(keys))
+    last = logits[:, -1].float()  # (R, V), one row per live hypothesis
+    live = [Hyp(b, [], 0.0, constraints[b] if constraints is not None else None)
+            for b in range(B)]
+    done: list[list[Hyp]] = [[] for _ in range(B)]
+    for _step in range(max_new_tokens):
+        cons = [h.constraint for h in live]
+        forbid = _allowed(cons, range(len(live)), banned, tok.eos, last)
+        logp = torch.log_softmax(last, -1).masked_fill(forbid, -torch.inf)  # (R, V)
+        scores = torch.tensor([h.score for h in live], device=device)[:, None] + logp
+        parents, chosen, survivors = [], [], []
+        by_prompt: dict[int, list[int]] = {}
+        for r, h in enumerate(live):
+            by_prompt.setdefault(h.prompt, []).append(r)
+        for b, rows in by_prompt.items():
+            flat = scores[rows].reshape(-1)
+            k = min(2 * beam, int(torch.isfinite(flat).sum()))
+            top_s, top_i = flat.topk(k)
+            kept = []
+            for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True):
+                r, t = rows[i // last.size(1)], i % last.size(1)
+                h = live[r]
+                if t == tok.eos:
+                    done[b].append(Hyp(b, h.tokens, s, None))
+                    continue
+                kept.append((r, t, s))
+                if len(kept) == beam:
+                    break
+            best_done = max((d.score for d in done[b]), default=-torch.inf)
+            if not kept or best_done >= kept[0][2]:
+                continue  # nothing live can beat this prompt's best finished output
+            for r, t, s in kept:
+                h = live[r]
+                c = h.constraint.copy() if h.constraint is not None else None
+                if c is not None:
+                    c.advance(t)
+                grown = Hyp(b, h.tokens + [t], s, c)
+                if len(grown.tokens) >= budget[b]:
+                    done[b].append(grown)  # out of positions: finished as it stands
+                    continue
+                parents.append(r)
+                chosen.append(t)
+                survivors.append(grown)
+        live = survivors
+        if not live:
+            break
+        sel = torch.tensor(parents, dtype=torch.long, device=device)
+        cache.select(sel)
+        keys, next_pos = keys.index_select(0, sel), next_pos.index_select(0, sel)
+        keys = torch.cat([keys, keys.new_ones(len(sel), 1)], dim=1)
+        new = torch.tensor(chosen, dtype=torch.long, device=device)[:, None]
+        logits, _ = model(new, cache=cache, positions=next_pos[:, None],
+                          attn_mask=_maybe(keys))
+        next_pos = next_pos + 1
+        last = logits[:, -1].float()
+    for h in live:  # the token budget ran out with hypotheses still open
+        done[h.prompt].append(h)
+    return [[(h.score, h.tokens) for h in sorted(d, key=lambda h: -h.score)] for d in done]
