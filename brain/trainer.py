@@ -143,7 +143,13 @@ class Trainer:
             _, pid, name = key.split(".", 2)
             opt_state.setdefault(int(pid), {})[name] = t
         groups = state.pop("optimizer")["param_groups"]
-        self.opt.load_state_dict({"state": opt_state, "param_groups": groups})
+        try:
+            self.opt.load_state_dict({"state": opt_state, "param_groups": groups})
+        except (ValueError, KeyError):  # e.g. saved by AdamW alone, resumed with Muon
+            raise checkpoint.CheckpointError(
+                f"{path}: its optimizer state does not fit optimizer "
+                f"{self.cfg.optimizer!r}; resume with the optimizer that run used "
+                "(--optimizer) or start it afresh") from None
         state.pop("tensors_sha256", None)
         self.state.update(state)
         return True

@@ -186,6 +186,12 @@ def test_cli_trains_two_phases_and_writes_everything(tmp_path, deterministic, to
     assert (out / "final" / "model.safetensors").read_bytes() == before
 
 
+def test_resuming_with_another_optimizer_is_a_clear_error(tmp_path, deterministic):
+    assert _run(tmp_path, "a", kill_at=5)[0] is None  # AdamW state saved at step 3
+    with pytest.raises(checkpoint.CheckpointError, match="optimizer 'muon'"):
+        _run(tmp_path, "a", resume=True, optimizer="muon")
+
+
 def test_cli_bad_input_is_a_clear_error(tmp_path, capsys, torch_settings):
     corpora = tmp_path / "corpora"
     corpora.mkdir()
