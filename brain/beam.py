@@ -4,7 +4,7 @@
     ...                      constraints=cons, batch_size=16)
 
 Greedy decoding commits to the most likely character at every step; the most likely
-*output* can start with a less likely one. Measured on the shipped model's failures on
+*output* can start with a less likely one. Measured on the session-2 model's failures on
 the test split (phases 1, 2, 4), the target had a higher log-probability than the greedy
 output in 62% of them: the model knew better than greedy search found. Beam search keeps
 ``beam`` hypotheses per prompt, scored by the sum of their tokens' log-probabilities
@@ -13,7 +13,9 @@ finished one. A prompt stops once its best finished hypothesis scores at least a
 every live one: scores only fall as hypotheses grow, so none could overtake it. Length
 normalisation (score / length^alpha) was tried against a bias to short outputs and changed
 nothing (validation, 200 en2lcr records per phase 1, 2, 4: alpha 0, 0.5, 1 within 0.5
-points of each other), so scores are plain sums.
+points of each other; on the session-3 model alpha 1 cost 2.5 points on phase 1), so
+scores are plain sums. The price: long programs (phase 3) often end early; see
+docs/decoding.md.
 
 Constraints need ``copy()`` (a hypothesis that forks gets its own) besides the decoder's
 protocol. Prompts are batched as in ``brain.decode``: sorted by length, left-padded, each

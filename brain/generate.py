@@ -31,9 +31,10 @@ from brain.ground import GROUNDED_TASKS
 from brain.tokenizer import LCR_OUTPUT_TASKS
 
 DEFAULT_CHECKPOINT = "checkpoints"
-# Beam width of brain.generate and brain.evaluate. Measured on the shipped model's test
+# Beam width of brain.generate and brain.evaluate. Measured on the session-2 model's test
 # split (200 en2lcr records per phase, constrained and grounded), exact match greedy ->
-# beam 4 -> beam 8: phase 1 52.0 -> 66.0 -> 66.5%; 4 costs about 6x greedy's time, 8 twice that.
+# beam 4 -> beam 8: phase 1 52.0 -> 66.0 -> 66.5%; 4 costs about 6x greedy's time, 8 twice
+# that. On the session-3 model beam 4 adds 1-2 points (test, all records; README).
 DEFAULT_BEAM = 4
 
 
