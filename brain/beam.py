@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import torch
 
-from brain.decode import _allowed, _maybe, _never_generated, check_prompts
+from brain.decode import _allowed, _maybe, _never_generated, generate, in_batches, left_pad
 
 
 @dataclass
@@ -41,7 +41,12 @@ class Hyp:
 
 def beam_generate(model, tok, prompts, *, beam: int, max_new_tokens: int, constraints=None,
                   batch_size=None):
-    """The best-scoring output ids (eos excluded) for each prompt, in input order."""
+    """The best-scoring output ids (eos excluded) for each prompt, in input order. Beam 1 is
+    greedy decoding (``brain.decode.generate``: the same outputs, tested against
+    ``beam_search``, with its favourite-token shortcut)."""
+    if beam == 1:
+        return generate(model, tok, prompts, max_new_tokens=max_new_tokens,
+                        constraints=constraints, batch_size=batch_size)
     found = beam_search(model, tok, prompts, beam=beam, max_new_tokens=max_new_tokens,
                         constraints=constraints, batch_size=batch_size)
     return [hyps[0][1] if hyps else [] for hyps in found]
@@ -52,38 +57,13 @@ def beam_search(model, tok, prompts, *, beam: int, max_new_tokens: int, constrai
     """Every finished hypothesis of each prompt as ``(log-probability, ids)``, best first."""
     if beam < 1:
         raise ValueError(f"beam must be at least 1, got {beam}")
-    check_prompts(model, prompts, constraints)
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    size = batch_size or max(1, len(prompts))
-    out: list = [None] * len(prompts)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.inference_mode():
-            for start in range(0, len(order), size):
-                rows = order[start:start + size]
-                cons = [constraints[i] for i in rows] if constraints is not None else None
-                got = _beam_batch(model, tok, [prompts[i] for i in rows], cons, beam,
-                                  max_new_tokens)
-                for i, hyps in zip(rows, got, strict=True):
-                    out[i] = hyps
-    finally:
-        model.train(was_training)
-    return out
+    return in_batches(model, prompts, constraints, batch_size, lambda ps, cons: _beam_batch(
+        model, tok, ps, cons, beam, max_new_tokens))
 
 
 def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
-    device = next(model.parameters()).device
-    block = model.config.block_size
-    B, L = len(prompts), max(len(p) for p in prompts)
-    idx = torch.full((B, L), tok.pad, dtype=torch.long, device=device)
-    keys = torch.zeros((B, L), dtype=torch.bool, device=device)
-    for b, p in enumerate(prompts):  # left padding, as brain.decode does
-        idx[b, L - len(p):] = torch.tensor(p, dtype=torch.long, device=device)
-        keys[b, L - len(p):] = True
-    pos = (keys.long().cumsum(1) - 1).clamp(min=0)
-    next_pos = keys.sum(1)  # (R,) position of each row's next token
-    budget = [min(max_new_tokens, block - len(p) + 1) for p in prompts]
+    idx, keys, pos, next_pos, budget = left_pad(model, tok, prompts, max_new_tokens)
+    device, (B, L) = idx.device, idx.shape  # next_pos: (R,) each row's next position
     banned = _never_generated(tok, device)
     cache = model.new_cache(L + max_new_tokens)
     logits, _ = model(idx, cache=cache, positions=pos, attn_mask=_maybe(keys))

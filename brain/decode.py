@@ -27,10 +27,17 @@ import torch
 def generate(model, tok, prompts, *, max_new_tokens, constraints=None, use_cache=True,
              batch_size=None):
     """Generated ids (eos excluded) for each prompt, in input order."""
+    return in_batches(model, prompts, constraints, batch_size, lambda ps, cons: _generate_batch(
+        model, tok, ps, cons, max_new_tokens, use_cache))
+
+
+def in_batches(model, prompts, constraints, batch_size, decode_batch) -> list:
+    """``decode_batch(prompts, constraints)`` over batches of prompts sorted by length (less
+    padding), in eval and inference mode; its per-prompt results back in input order."""
     check_prompts(model, prompts, constraints)
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     size = batch_size or max(1, len(prompts))
-    out: list[list[int] | None] = [None] * len(prompts)
+    out: list = [None] * len(prompts)
     was_training = model.training
     model.eval()
     try:
@@ -38,13 +45,30 @@ def generate(model, tok, prompts, *, max_new_tokens, constraints=None, use_cache
             for start in range(0, len(order), size):
                 rows = order[start:start + size]
                 cons = [constraints[i] for i in rows] if constraints is not None else None
-                got = _generate_batch(model, tok, [prompts[i] for i in rows], cons,
-                                      max_new_tokens, use_cache)
-                for i, ids in zip(rows, got, strict=True):
-                    out[i] = ids
+                got = decode_batch([prompts[i] for i in rows], cons)
+                for i, result in zip(rows, got, strict=True):
+                    out[i] = result
     finally:
         model.train(was_training)
     return out
+
+
+def left_pad(model, tok, prompts, max_new_tokens):
+    """``(idx, keys, pos, next_pos, budget)`` for a batch of prompts: ids (B, L) left-padded so
+    every prompt ends at column L - 1, the key mask (True = a real token), each prompt's
+    positions from 0, the position of each row's first generated token (B,), and how many
+    tokens each row may generate (until its last fed token sits at the final position)."""
+    device = next(model.parameters()).device
+    B, L = len(prompts), max(len(p) for p in prompts)
+    idx = torch.full((B, L), tok.pad, dtype=torch.long, device=device)
+    keys = torch.zeros((B, L), dtype=torch.bool, device=device)
+    for b, p in enumerate(prompts):
+        idx[b, L - len(p):] = torch.tensor(p, dtype=torch.long, device=device)
+        keys[b, L - len(p):] = True
+    pos = (keys.long().cumsum(1) - 1).clamp(min=0)
+    block = model.config.block_size
+    budget = [min(max_new_tokens, block - len(p) + 1) for p in prompts]
+    return idx, keys, pos, keys.sum(1), budget
 
 
 def check_prompts(model, prompts, constraints) -> None:
@@ -67,18 +91,8 @@ def _never_generated(tok, device) -> torch.Tensor:
 
 
 def _generate_batch(model, tok, prompts, constraints, max_new_tokens, use_cache):
-    device = next(model.parameters()).device
-    block = model.config.block_size
-    B, L = len(prompts), max(len(p) for p in prompts)
-    idx = torch.full((B, L), tok.pad, dtype=torch.long, device=device)
-    keys = torch.zeros((B, L), dtype=torch.bool, device=device)
-    for b, p in enumerate(prompts):  # left padding: every prompt ends at column L - 1
-        idx[b, L - len(p):] = torch.tensor(p, dtype=torch.long, device=device)
-        keys[b, L - len(p):] = True
-    pos = (keys.long().cumsum(1) - 1).clamp(min=0)  # each prompt starts at position 0
-    next_pos = keys.sum(1)  # (B,) position of the first generated token
-    # A row may generate until its last fed token sits at the final position.
-    budget = [min(max_new_tokens, block - len(p) + 1) for p in prompts]
+    idx, keys, pos, next_pos, budget = left_pad(model, tok, prompts, max_new_tokens)
+    device, (B, L) = idx.device, idx.shape
     banned = _never_generated(tok, device)
     generated: list[list[int]] = [[] for _ in range(B)]
     active = list(range(B))  # batch rows still generating, in current tensor order

@@ -26,7 +26,6 @@ import sys
 
 from brain.beam import beam_generate
 from brain.constraint import make_constraints
-from brain.decode import generate
 from brain.ground import GROUNDED_TASKS
 from brain.tokenizer import LCR_OUTPUT_TASKS
 
@@ -86,13 +85,9 @@ def translate(model, tok, sources, task: str = "en2lcr", *, constrain: bool = Tr
         grounded = ground and task in GROUNDED_TASKS
         cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
                                 strict=strict, sources=list(sources) if grounded else None)
-    if beam > 1:
-        per = max(1, batch_size // beam) if batch_size else None
-        outs = beam_generate(model, tok, prompts, beam=beam, max_new_tokens=max_new,
-                             constraints=cons, batch_size=per)
-    else:
-        outs = generate(model, tok, prompts, max_new_tokens=max_new, constraints=cons,
-                        batch_size=batch_size)
+    per = max(1, batch_size // beam) if batch_size else None
+    outs = beam_generate(model, tok, prompts, beam=beam, max_new_tokens=max_new,
+                         constraints=cons, batch_size=per)
     return [tok.decode(o) for o in outs]
 
 

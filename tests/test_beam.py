@@ -1,17 +1,17 @@
 """Beam search (``brain.beam``): it finds what greedy misses, beam 1 is greedy, batching
 changes nothing, and constrained beams from random models always give valid LC-R."""
 
-import string
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from random_models import prompts, random_model
 
-from brain.beam import beam_generate
+from brain.beam import beam_generate, beam_search
 from brain.constraint import make_constraints
 from brain.decode import generate
-from brain.model import GPT, GPTConfig, KVCache
+from brain.model import GPTConfig, KVCache
 from brain.tokenizer import CharTokenizer
 from lcr import parse
 from lcr.schema import check_schema
@@ -59,7 +59,8 @@ def test_beam_finds_the_likelier_output_greedy_misses():
     for beam in (2, 3):
         outs = beam_generate(model, TOK, prompts, beam=beam, max_new_tokens=5)
         assert [TOK.decode(o) for o in outs] == ["b", "b"]
-    assert beam_generate(model, TOK, prompts, beam=1, max_new_tokens=5) == greedy
+    assert [hyps[0][1] for hyps in beam_search(model, TOK, prompts, beam=1,
+                                                max_new_tokens=5)] == greedy
 
 
 def test_bad_arguments():
@@ -68,20 +69,6 @@ def test_bad_arguments():
         beam_generate(model, TOK, [[TOK.eos]], beam=0, max_new_tokens=5)
     with pytest.raises(ValueError, match="empty"):
         beam_generate(model, TOK, [[]], beam=2, max_new_tokens=5)
-
-
-def random_model(seed: int, scale: float) -> GPT:
-    torch.manual_seed(seed)
-    model = GPT(GPTConfig(vocab_size=len(TOK), block_size=160, n_layer=1, n_head=2,
-                          n_embd=32, n_ffn=64, dropout=0.0))
-    with torch.no_grad():
-        for p in model.parameters():
-            p.mul_(scale)  # spiky logits: random models that like long, odd outputs
-    return model.eval()
-
-
-prompts = st.lists(st.text(st.sampled_from(string.ascii_letters + " .>0123456789"),
-                           min_size=1, max_size=30), min_size=1, max_size=4)
 
 
 @settings(max_examples=10, deadline=None)
@@ -96,9 +83,9 @@ def test_beam_one_is_greedy(seed, scale, sources, budget, ground):
                                 sources=sources if ground else None)
 
     greedy = generate(model, TOK, ps, max_new_tokens=budget, constraints=cons(), batch_size=3)
-    beam = beam_generate(model, TOK, ps, beam=1, max_new_tokens=budget, constraints=cons(),
-                         batch_size=3)
-    assert beam == greedy
+    found = beam_search(model, TOK, ps, beam=1, max_new_tokens=budget, constraints=cons(),
+                        batch_size=3)
+    assert [hyps[0][1] if hyps else [] for hyps in found] == greedy
 
 
 @settings(max_examples=10, deadline=None)

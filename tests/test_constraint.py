@@ -6,16 +6,15 @@ import string
 import lark
 import numpy as np
 import pytest
-import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
+from random_models import prompts, random_model
 
 from brain.constraint import LCRConstraint, make_constraints, unpack
 from brain.decode import generate
 from brain.ground import NUMBER, WORD, slots, source_numbers, spelled_in
 from brain.lark_mask import complete, viable
-from brain.model import GPT, GPTConfig
 from brain.tokenizer import GLYPHS, CharTokenizer
 from lcr import dumps, parse
 from lcr.errors import LCRError
@@ -233,20 +232,6 @@ def test_budget_closes_the_value():
             break
         c.advance(tid)
     parse("".join(c.text))
-
-
-def random_model(seed: int, scale: float) -> GPT:
-    torch.manual_seed(seed)
-    model = GPT(GPTConfig(vocab_size=len(TOK), block_size=160, n_layer=1, n_head=2,
-                          n_embd=32, n_ffn=64, dropout=0.0))
-    with torch.no_grad():
-        for p in model.parameters():
-            p.mul_(scale)  # spiky logits: random models that like long, odd outputs
-    return model.eval()
-
-
-prompts = st.lists(st.text(st.sampled_from(string.ascii_letters + " .>0123456789"),
-                           min_size=1, max_size=30), min_size=1, max_size=4)
 
 
 @settings(max_examples=12)
