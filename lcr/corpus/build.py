@@ -44,8 +44,10 @@ PHASES = {
 }
 # The compiler's output format: raise it whenever the same seed and scale would now give
 # other files, so that corpora compiled by older code are noticed and recompiled
-# (brain.data.ensure_corpora). 2: train-only extra draws (train_extra).
-FORMAT = 2
+# (brain.data.ensure_corpora). 2: train-only extra draws (train_extra). 3: larger
+# vocabularies for the frames whose distinct sources had run out (compute, execute, navigate,
+# the single-path and single-collection operations; docs/corpus.md).
+FORMAT = 3
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
 # (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/brain.md).
