@@ -17,8 +17,10 @@ chrF (sacrebleu) and a **round trip**: the model's English is translated back to
 input (too long for its positions, unknown characters, empty) fails the round trip and is
 counted (``round_trip_unreadable``). Other tasks score exact text match. The **nearest-neighbour
 baseline** answers with the target of the most similar *training* source (character
-trigram Jaccard), scored the same way. The markdown report lists the first failures of
-each kind.
+trigram Jaccard), scored the same way. For ``block`` programs (phase 3) exact match is
+all or nothing over hundreds of characters, so **statements** gives partial credit: the
+mean share of a program's statements that the output has right, in place (model and
+baseline). The markdown report lists the first failures of each kind.
 
 The main outputs (``valid``, ``exact``, ``schema``, chrF, round trip) are decoded as
 ``brain.generate`` decodes by default: beam search (``--beam``, default 4). The ablations
@@ -44,6 +46,7 @@ from brain.tokenizer import LCR_OUTPUT_TASKS, UnknownTaskError
 from lcr import parse
 from lcr.errors import LCRError
 from lcr.schema import schema_error
+from lcr.values import Contract, Text
 
 SHOW_FAILURES = 5
 
@@ -106,10 +109,26 @@ def _value(text: str):
         return None
 
 
+def _statements(v) -> list | None:
+    """The statements of a ``block`` operation (its arguments, in order), else None."""
+    if (isinstance(v, Contract) and v.id == 1000 and v.fields
+            and v.fields[0][1] == Text("block")):
+        return [x for _, x in v.fields[1:]]
+    return None
+
+
 def score_lcr(out: str, target: str) -> dict:
+    """valid / exact / schema; for a target that is a ``block`` program (phase 3) also
+    ``statements``: the share of its statements the output has right, at the same place
+    in its own block, so a long program that is nearly right shows as such."""
     v, t = _value(out), _value(target)
-    return {"valid": v is not None, "exact": v is not None and v == t,
-            "schema": v is not None and schema_error(v) is None}
+    scores = {"valid": v is not None, "exact": v is not None and v == t,
+              "schema": v is not None and schema_error(v) is None}
+    want = _statements(t)
+    if want:
+        got = _statements(v) or []
+        scores["statements"] = sum(a == b for a, b in zip(want, got, strict=False)) / len(want)
+    return scores
 
 
 def round_trip(model, tok, english, batch_size, beam=1) -> list[tuple[str, str | None]]:
@@ -163,8 +182,14 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
                 res.update(raw_output=raw[i], valid=c["valid"], exact=c["exact"],
                            schema=c["schema"], valid_raw=u["valid"], exact_raw=u["exact"],
                            baseline_exact=b["exact"])
+                if "statements" in c:
+                    res.update(statements=c["statements"],
+                               baseline_statements=b["statements"])
                 if greedy is not None:
-                    res["exact_greedy"] = score_lcr(greedy[i], r["target"])["exact"]
+                    g = score_lcr(greedy[i], r["target"])
+                    res["exact_greedy"] = g["exact"]
+                    if "statements" in g:
+                        res["statements_greedy"] = g["statements"]
                 if free is not None:
                     res["exact_grammar"] = score_lcr(free[i], r["target"])["exact"]
             else:
@@ -193,7 +218,8 @@ def _chrf(rows, key):
 
 
 METRICS = ("valid_raw", "valid", "exact", "exact_greedy", "exact_grammar", "exact_raw", "schema",
-           "round_trip", "baseline_exact")
+           "statements", "statements_greedy", "baseline_statements", "round_trip",
+           "baseline_exact")
 
 
 def summarise(results) -> dict:

@@ -26,6 +26,21 @@ def test_score_compares_values_not_spelling():
     assert not score_lcr('🜊1000🜁0 "nope"🜂', READ)["schema"]
 
 
+def _block(*stmts):
+    return '🜊1000🜁0 "block"' + "".join(f"🜁{i} {x}" for i, x in enumerate(stmts, 1)) + "🜂"
+
+
+def test_programs_get_partial_credit_per_statement_in_place():
+    target = _block(READ, GO, READ)
+    assert score_lcr(target, target)["statements"] == 1.0
+    assert score_lcr(_block(READ, READ, READ), target)["statements"] == 2 / 3
+    # a dropped statement shifts the rest out of place: only the first still counts
+    assert score_lcr(_block(READ, READ), target)["statements"] == 1 / 3
+    assert score_lcr(READ, target)["statements"] == 0.0  # not a block at all
+    assert score_lcr("🜃1,", target)["statements"] == 0.0  # invalid
+    assert "statements" not in score_lcr(target, READ)  # only programs are scored so
+
+
 def test_nearest_neighbour_uses_most_similar_source():
     nn = NearestNeighbour([_rec(0, "train", "en2lcr", "read the file a.txt", READ, READ),
                            _rec(1, "train", "en2lcr", "go home", GO, GO)])
