@@ -19,8 +19,8 @@ counted (``round_trip_unreadable``). Other tasks score exact text match. The **n
 baseline** answers with the target of the most similar *training* source (character
 trigram Jaccard), scored the same way. For ``block`` programs (phase 3) exact match is
 all or nothing over hundreds of characters, so **statements** gives partial credit: the
-mean share of a program's statements that the output has right, in place (model and
-baseline). The markdown report lists the first failures of each kind.
+mean share of a program's statements that the output has right, in place (beam, greedy
+and baseline). The markdown report lists the first failures of each kind.
 
 The main outputs (``valid``, ``exact``, ``schema``, chrF, round trip) are decoded as
 ``brain.generate`` decodes by default: beam search (``--beam``, default 4). The ablations
