@@ -1,7 +1,6 @@
 """Beam search (``brain.beam``): it finds what greedy misses, beam 1 is greedy, batching
 changes nothing, and constrained beams from random models always give valid LC-R."""
 
-
 import pytest
 import torch
 from hypothesis import given, settings
