@@ -42,6 +42,18 @@ class CheckpointError(ValueError):
     """A checkpoint directory that is missing, incomplete or of another format."""
 
 
+DEVICES = ("auto", "cpu", "cuda")  # the --device choices of train, generate and evaluate
+
+
+def pick_device(choice: str) -> str | None:
+    """The torch device for a ``--device`` choice (``auto``: CUDA when present, else CPU);
+    None when CUDA is asked for and there is none."""
+    cuda = torch.cuda.is_available()
+    if choice == "auto":
+        return "cuda" if cuda else "cpu"
+    return None if choice == "cuda" and not cuda else choice
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

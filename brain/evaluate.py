@@ -39,6 +39,7 @@ from pathlib import Path
 
 import sacrebleu
 
+from brain.checkpoint import DEVICES
 from brain.data import ensure_corpora, file_sha256, read_jsonl
 from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all, translate
 from brain.ground import GROUNDED_TASKS
@@ -296,6 +297,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m brain.evaluate",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
+    ap.add_argument("--device", choices=DEVICES, default="auto",
+                    help="auto (default): CUDA when present, else CPU")
     ap.add_argument("--split", choices=("test", "gen", "val"), default="test")
     ap.add_argument("--corpora", default=None,
                     help="corpus directory (default corpora/, compiled there if missing)")
@@ -308,7 +311,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.beam < 1 or args.batch_size < 1:
         ap.error("--beam and --batch-size must be at least 1")
-    from brain.checkpoint import CheckpointError, load
+    from brain.checkpoint import CheckpointError, load, pick_device
+
+    device = pick_device(args.device) or ap.error("--device cuda: no CUDA device here")
 
     out = Path(args.json or f"reports/eval_{args.split}.json")
     report = Path(args.report) if args.report else out.with_suffix(".md")
@@ -317,7 +322,7 @@ def main(argv=None) -> int:
             args.corpora = "corpora"
             ensure_corpora(Path(args.corpora))
         held, train = load_records(Path(args.corpora), args.split)
-        model, tok, config = load(args.checkpoint)
+        model, tok, config = load(args.checkpoint, device=device)
         corpus_warning(config)
         results = evaluate(model, tok, held, train, batch_size=args.batch_size,
                            limit=args.limit, beam=args.beam)

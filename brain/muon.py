@@ -21,19 +21,20 @@ NS_COEFFS = (3.4445, -4.7750, 2.0315)  # the quintic iteration of the reference 
 
 
 def orthogonalize(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
-    """An approximately semi-orthogonal matrix with ``g``'s singular vectors (Newton-Schulz)."""
+    """An approximately semi-orthogonal matrix with ``g``'s singular vectors (Newton-Schulz).
+    ``g``: (rows, cols), or (n, rows, cols) for n matrices of one shape at once."""
     a, b, c = NS_COEFFS
     # bfloat16, as the reference runs it: the iteration only needs a rough orthogonal factor,
     # and on the 2-core CPU it is 1.6x faster (1.9 vs 2.9 ms for a 512 x 128 matrix).
     x = g.to(torch.bfloat16)
-    tall = x.size(0) > x.size(1)
+    tall = x.size(-2) > x.size(-1)
     if tall:
-        x = x.T
-    x = x / (x.norm() + 1e-7)
+        x = x.mT
+    x = x / (x.norm(dim=(-2, -1), keepdim=True) + 1e-7)
     for _ in range(steps):
-        s = x @ x.T
+        s = x @ x.mT
         x = a * x + (b * s + c * s @ s) @ x
-    return (x.T if tall else x).to(g.dtype)
+    return (x.mT if tall else x).to(g.dtype)
 
 
 def muon_params(model) -> tuple[list, list]:
@@ -59,38 +60,59 @@ class MuonAdamW(torch.optim.Optimizer):
         super().__init__([g for g in groups if g["params"]],
                          {"lr": lr, "betas": betas, "momentum": momentum, "eps": eps})
 
+    # The step works on lists (torch._foreach_*) and on stacks of same-shaped matrices, so
+    # one step launches a few dozen kernels instead of about a thousand: on a GPU this tiny
+    # model's step is bound by kernel launches. On CPU the results are bit-identical to
+    # the one-tensor-at-a-time loop (tests/test_brain_train.py).
     @torch.no_grad()
     def step(self, closure=None):
         for group in self.param_groups:
-            lr, wd = group["lr"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                p.mul_(1 - lr * wd)
-                if group["kind"] == "muon":
-                    self._muon(p, lr, group["momentum"])
-                else:
-                    self._adamw(p, lr, group["betas"], group["eps"])
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            lr = group["lr"]
+            torch._foreach_mul_(params, 1 - lr * group["weight_decay"])
+            if group["kind"] == "muon":
+                self._muon(params, lr, group["momentum"])
+            else:
+                self._adamw(params, lr, group["betas"], group["eps"])
 
-    def _muon(self, p, lr, momentum):
-        state = self.state[p]
-        if not state:
-            state["momentum"] = torch.zeros_like(p)
-        buf = state["momentum"]
-        buf.lerp_(p.grad, 1 - momentum)
-        update = orthogonalize(p.grad.lerp(buf, momentum))  # Nesterov
-        p.add_(update, alpha=-lr * max(1.0, p.size(0) / p.size(1)) ** 0.5)
+    def _muon(self, params, lr, momentum):
+        for p in params:
+            if not self.state[p]:
+                self.state[p]["momentum"] = torch.zeros_like(p)
+        grads = [p.grad for p in params]
+        bufs = [self.state[p]["momentum"] for p in params]
+        torch._foreach_lerp_(bufs, grads, 1 - momentum)
+        nesterov = torch._foreach_lerp(grads, bufs, momentum)
+        by_shape: dict[tuple, list[int]] = {}
+        for i, p in enumerate(params):
+            by_shape.setdefault(tuple(p.shape), []).append(i)
+        for (rows, cols), idx in by_shape.items():
+            updates = orthogonalize(torch.stack([nesterov[i] for i in idx]))  # (n, rows, cols)
+            scale = -lr * max(1.0, rows / cols) ** 0.5
+            for i, update in zip(idx, updates, strict=True):
+                params[i].add_(update, alpha=scale)
 
-    def _adamw(self, p, lr, betas, eps):
-        state = self.state[p]
-        if not state:
-            state["step"] = torch.zeros((), dtype=torch.float64)
-            state["exp_avg"] = torch.zeros_like(p)
-            state["exp_avg_sq"] = torch.zeros_like(p)
-        state["step"] += 1
-        t = float(state["step"])
+    def _adamw(self, params, lr, betas, eps):
+        by_step: dict[float, list] = {}  # params that have taken the same number of steps
+        for p in params:
+            state = self.state[p]
+            if not state:
+                state["step"] = torch.zeros((), dtype=torch.float64)
+                state["exp_avg"] = torch.zeros_like(p)
+                state["exp_avg_sq"] = torch.zeros_like(p)
+            state["step"] += 1
+            by_step.setdefault(float(state["step"]), []).append(p)
         b1, b2 = betas
-        state["exp_avg"].lerp_(p.grad, 1 - b1)
-        state["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-        denom = (state["exp_avg_sq"] / (1 - b2 ** t)).sqrt_().add_(eps)
-        p.addcdiv_(state["exp_avg"], denom, value=-lr / (1 - b1 ** t))
+        for t, ps in by_step.items():
+            grads = [p.grad for p in ps]
+            exp_avg = [self.state[p]["exp_avg"] for p in ps]
+            exp_avg_sq = [self.state[p]["exp_avg_sq"] for p in ps]
+            torch._foreach_lerp_(exp_avg, grads, 1 - b1)
+            torch._foreach_mul_(exp_avg_sq, b2)
+            torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1 - b2)
+            denom = torch._foreach_div(exp_avg_sq, 1 - b2 ** t)
+            torch._foreach_sqrt_(denom)
+            torch._foreach_add_(denom, eps)
+            torch._foreach_addcdiv_(ps, exp_avg, denom, value=-lr / (1 - b1 ** t))

@@ -102,6 +102,20 @@ def parse_phases(text: str) -> list[int]:
     return phases
 
 
+def parse_epochs(text: str) -> dict[int, int]:
+    """``N`` (every phase) or ``N1,N2,N3,N4`` (phases 1-4 in order) -> {phase: epochs}."""
+    try:
+        counts = [int(t) for t in text.split(",")]
+    except ValueError:
+        counts = []
+    if len(counts) == 1:
+        counts *= len(PHASES)
+    if len(counts) != len(PHASES) or min(counts) < 1:
+        raise argparse.ArgumentTypeError(
+            f"epochs must be N or {len(PHASES)} comma-separated counts >= 1, got {text!r}")
+    return dict(zip(sorted(PHASES), counts, strict=True))
+
+
 def parse_model(text: str) -> dict:
     out = {}
     for item in filter(None, text.split(",")):
@@ -121,7 +135,8 @@ def code_revision() -> str:
                                capture_output=True, text=True).stdout.strip()
         return rev + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        # A copy without .git (e.g. a tree sent to a GPU machine): its sender may name it.
+        return os.environ.get("HLXL_CODE_REVISION", "unknown")
 
 
 class TaskMetrics:
@@ -193,8 +208,9 @@ def load_phase_data(tok, corpora: Path, phase: int, block: int, max_train, seed)
 
 def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
     plan = PHASES[phase]
-    plan = replace(plan, **{k: v for k, v in (("epochs", args.epochs),
-                                              ("max_train", args.max_train),
+    if args.epochs is not None:  # one cosine cycle over the phase, as in the plan
+        plan = replace(plan, epochs=args.epochs[phase], restart_epochs=args.epochs[phase])
+    plan = replace(plan, **{k: v for k, v in (("max_train", args.max_train),
                                               ("eval_samples", args.eval_samples))
                            if v is not None})
     out = args.out / f"phase{phase}"
@@ -264,14 +280,14 @@ def write_history(out: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax2 = ax.twinx()
-    x0 = 0
+    x0, first = 0, next(iter(phases))
     for p, rec in phases.items():
-        ep = rec["epochs"]
+        ep, label = rec["epochs"], p == first  # one legend entry per line
         xs = [x0 + e["epoch"] for e in ep]
-        ax.plot(xs, [e["train_loss"] for e in ep], "b.-", label="train loss" if p == "1" else None)
-        ax.plot(xs, [e.get("val_loss") for e in ep], "r.-", label="val loss" if p == "1" else None)
+        ax.plot(xs, [e["train_loss"] for e in ep], "b.-", label="train loss" if label else None)
+        ax.plot(xs, [e.get("val_loss") for e in ep], "r.-", label="val loss" if label else None)
         ax2.plot(xs, [e.get("val_en2lcr_exact") for e in ep], "g.--",
-                 label="val en2lcr exact" if p == "1" else None)
+                 label="val en2lcr exact" if label else None)
         ax.axvline(x0 + 0.5, color="grey", lw=0.5)
         ax.text(x0 + 0.6, 0.98, f"phase {p}", transform=ax.get_xaxis_transform(), va="top")
         x0 += len(ep)
@@ -291,13 +307,16 @@ def main(argv=None) -> int:
     ap.add_argument("--phase", dest="phases", type=parse_phases, default=[1, 2, 3, 4],
                     help="phase N or range N-M (default 1-4)")
     ap.add_argument("--resume", action="store_true", help="continue from phaseN/last")
-    ap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    ap.add_argument("--device", choices=checkpoint.DEVICES, default="auto",
+                    help="auto (default): CUDA with bf16 mixed precision when present")
     ap.add_argument("--out", type=Path, default=Path("runs/latest"))
     ap.add_argument("--corpora", type=Path, default=Path("corpora"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=None,
                     help="total wall-clock budget, shared by the phases as in PHASES")
-    ap.add_argument("--epochs", type=int, default=None, help="override every phase's epochs")
+    ap.add_argument("--epochs", type=parse_epochs, default=None,
+                    help="override the phases' epochs: N, or N1,N2,N3,N4 for phases 1-4 "
+                         "(each phase stays one cosine cycle)")
     ap.add_argument("--max-train", type=int, default=None, help="subsample train records")
     ap.add_argument("--eval-samples", type=int, default=None)
     ap.add_argument("--save-every-steps", type=int, default=0)
@@ -316,10 +335,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fresh", action="store_true",
                     help="start the first phase from random weights, not the previous phase")
     args = ap.parse_args(argv)
-    if args.device == "auto":
-        args.device = "cuda" if torch.cuda.is_available() else "cpu"
-    if args.device == "cuda" and not torch.cuda.is_available():
-        ap.error("--device cuda: no CUDA device available")
+    args.device = checkpoint.pick_device(args.device) or ap.error(
+        "--device cuda: no CUDA device available")
     if args.device == "cpu":
         torch.use_deterministic_algorithms(True)
         torch.set_num_threads(args.threads or os.cpu_count() or 1)

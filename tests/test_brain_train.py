@@ -13,6 +13,7 @@ from brain.model import GPT, GPTConfig
 from brain.muon import MuonAdamW, orthogonalize
 from brain.tokenizer import CharTokenizer
 from brain.train import main as train_main
+from brain.train import parse_epochs
 from brain.trainer import TrainConfig, Trainer, lr_at
 
 TINY = dict(n_layer=2, n_head=2, n_embd=32, n_ffn=64, block_size=160)
@@ -186,6 +187,14 @@ def test_cli_trains_two_phases_and_writes_everything(tmp_path, deterministic, to
     assert (out / "final" / "model.safetensors").read_bytes() == before
 
 
+def test_epochs_override_is_one_count_or_one_per_phase():
+    assert parse_epochs("2") == {1: 2, 2: 2, 3: 2, 4: 2}
+    assert parse_epochs("6,6,16,6") == {1: 6, 2: 6, 3: 16, 4: 6}
+    for bad in ("0", "1,2", "a", "1,2,3,4,5", ""):
+        with pytest.raises(Exception, match="epochs must be"):
+            parse_epochs(bad)
+
+
 def test_resuming_with_another_optimizer_is_a_clear_error(tmp_path, deterministic):
     assert _run(tmp_path, "a", kill_at=5)[0] is None  # AdamW state saved at step 3
     with pytest.raises(checkpoint.CheckpointError, match="optimizer 'muon'"):
@@ -264,3 +273,50 @@ def test_muon_update_is_nearly_orthogonal():
         s = torch.linalg.svdvals(orthogonalize(g))
         assert orthogonalize(g).shape == g.shape
         assert 0.6 < s.min() and s.max() < 1.2  # every direction moves at a similar rate
+
+
+def _reference_step(model, state, lr, muon_lr, wd=0.01, betas=(0.9, 0.99), mom=0.95, eps=1e-8):
+    """MuonAdamW's update written one tensor at a time, as the algorithm reads."""
+    for name, p in model.named_parameters():
+        if p.grad is None:
+            continue
+        muon = p.dim() == 2 and name.startswith("blocks.")
+        rate = muon_lr if muon else lr
+        p.mul_(1 - rate * (0.0 if p.dim() < 2 else wd))
+        s = state.setdefault(name, {"buf": torch.zeros_like(p), "m": torch.zeros_like(p),
+                                    "v": torch.zeros_like(p), "t": 0})
+        if muon:
+            s["buf"].lerp_(p.grad, 1 - mom)
+            update = orthogonalize(p.grad.lerp(s["buf"], mom))
+            p.add_(update, alpha=-rate * max(1.0, p.size(0) / p.size(1)) ** 0.5)
+            continue
+        s["t"] += 1
+        s["m"].lerp_(p.grad, 1 - betas[0])
+        s["v"].mul_(betas[1]).addcmul_(p.grad, p.grad, value=1 - betas[1])
+        denom = (s["v"] / (1 - betas[1] ** s["t"])).sqrt_().add_(eps)
+        p.addcdiv_(s["m"], denom, value=-rate / (1 - betas[0] ** s["t"]))
+
+
+def test_muon_adamw_batched_step_equals_the_per_tensor_algorithm():
+    # The optimizer stacks same-shaped matrices and uses foreach ops (few kernel launches on
+    # a GPU); on CPU that must give the same bits as the plain per-tensor loop.
+    models = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        models.append(GPT(GPTConfig(vocab_size=len(CharTokenizer()), dropout=0.0, **TINY)))
+    ours, ref = models
+    opt, state = MuonAdamW(ours, lr=3e-3, muon_lr=0.02, weight_decay=0.01), {}
+    gen = torch.Generator().manual_seed(1)
+    for step in range(4):
+        x = torch.randint(3, 100, (4, 40), generator=gen)
+        for m in models:
+            m(x, x)[1].backward()
+        for g in opt.param_groups:
+            g["lr"] = 3e-3 * (step + 1) * g["lr_scale"]
+        opt.step()
+        with torch.no_grad():
+            _reference_step(ref, state, 3e-3 * (step + 1), 0.02 * (step + 1))
+        for m in models:
+            m.zero_grad(set_to_none=True)
+    for (name, a), b in zip(ours.state_dict().items(), ref.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name

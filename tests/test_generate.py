@@ -73,3 +73,12 @@ def test_cli_subprocess_has_no_traceback(ckpt):
                         "ok", "b\u00e4d"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert "argument 2: error:" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error(ckpt, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--checkpoint", str(ckpt), "--device", "cuda", "hello"])
+    assert e.value.code == 2 and "no CUDA device" in capsys.readouterr().err
+    assert run(capsys, "--checkpoint", ckpt, "--device", "cpu", "--beam", 1,
+               "--max-new-tokens", 20, "hello")[0] == 0
