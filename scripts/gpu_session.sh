@@ -23,15 +23,20 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
 export PYTHONPATH=/tmp/site:$PWD
 tar xzf .carry/corpora.tgz || exit 1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/check.log"
-timeout 90 python3 scripts/cuda_check.py --n 64 >> "$OUT/check.log" 2>&1
-echo "cuda_check exit $?" >> "$OUT/check.log"
+if [ "${CHECK:-1}" = 1 ]; then  # CHECK=0: skip the CUDA checks (a second session)
+    timeout 90 python3 scripts/cuda_check.py --n 64 >> "$OUT/check.log" 2>&1
+    echo "cuda_check exit $?" >> "$OUT/check.log"
+fi
 
 for run in "$@"; do
     name=${run%%:*}
     args=${run#*:}
-    case " $args " in *" --phase 3"*)  # starts at phase 3: from the carried phase 2
-        mkdir -p "runs/$name/phase2" && cp -r .carry/phase2-best "runs/$name/phase2/best";;
-    esac
+    # A run that starts at phase N starts from the carried .carry/phase(N-1)-best.
+    prev=$(sed -nE 's/.*--phase ([0-9]).*/\1/p' <<< "$args")
+    prev=$((${prev:-1} - 1))
+    if [ -d ".carry/phase$prev-best" ]; then
+        mkdir -p "runs/$name/phase$prev" && cp -r ".carry/phase$prev-best" "runs/$name/phase$prev/best"
+    fi
     # shellcheck disable=SC2086  # ARGS is a word list on purpose
     timeout -s TERM $((deadline - SECONDS - 30)) \
         python3 -m brain.train --device cuda --out "runs/$name" $args \
@@ -43,7 +48,7 @@ nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv >> "$OUT/check.l
 # best, history and plot), one of all the logs.
 for run in "$@"; do
     name=${run%%:*}
-    (cd runs && tar czf "$OUT/$name.tgz" "$name/final" "$name/phase3/best" \
+    (cd runs && tar czf "$OUT/$name.tgz" "$name/final" "$name/phase3/best" "$name/phase4/best" \
         "$name/history.json" "$name/loss.png" 2>/dev/null)
 done
 tar czf "$OUT/logs.tgz" -C "$OUT" logs && rm -rf "$OUT/logs"
