@@ -127,6 +127,10 @@ def parse_model(text: str) -> dict:
 
 
 def code_revision() -> str:
+    """The git commit of this code (+ "-dirty"), or HLXL_CODE_REVISION when set: a copy of
+    the tree sent elsewhere (e.g. to a GPU machine) has no or a stale .git of its own."""
+    if os.environ.get("HLXL_CODE_REVISION"):
+        return os.environ["HLXL_CODE_REVISION"]
     root = Path(__file__).resolve().parent.parent
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
@@ -135,8 +139,7 @@ def code_revision() -> str:
                                capture_output=True, text=True).stdout.strip()
         return rev + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        # A copy without .git (e.g. a tree sent to a GPU machine): its sender may name it.
-        return os.environ.get("HLXL_CODE_REVISION", "unknown")
+        return "unknown"
 
 
 class TaskMetrics:
