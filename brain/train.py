@@ -209,13 +209,21 @@ def load_phase_data(tok, corpora: Path, phase: int, block: int, max_train, seed)
     return path, train, val
 
 
-def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
+def phase_plan(phase: int, epochs: dict[int, int] | None = None, **overrides) -> PhasePlan:
+    """``PHASES[phase]`` with the command line's overrides (None values are ignored).
+    Overridden epochs keep the plan's shape: one cosine cycle over the phase, patience
+    as long as the phase, and the wall-clock safety cap in proportion."""
     plan = PHASES[phase]
-    if args.epochs is not None:  # one cosine cycle over the phase, as in the plan
-        plan = replace(plan, epochs=args.epochs[phase], restart_epochs=args.epochs[phase])
-    plan = replace(plan, **{k: v for k, v in (("max_train", args.max_train),
-                                              ("eval_samples", args.eval_samples))
-                           if v is not None})
+    if epochs is not None:
+        n = epochs[phase]
+        plan = replace(plan, epochs=n, restart_epochs=n, patience=max(plan.patience, n),
+                       minutes=plan.minutes and plan.minutes * n / plan.epochs)
+    return replace(plan, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
+    plan = phase_plan(phase, args.epochs, max_train=args.max_train,
+                      eval_samples=args.eval_samples)
     out = args.out / f"phase{phase}"
     if args.resume and (out / "last").is_dir():  # the model as it was saved, whatever --model
         model, _, _ = checkpoint.load(out / "last", device="cpu")
@@ -319,7 +327,7 @@ def main(argv=None) -> int:
                     help="total wall-clock budget, shared by the phases as in PHASES")
     ap.add_argument("--epochs", type=parse_epochs, default=None,
                     help="override the phases' epochs: N, or N1,N2,N3,N4 for phases 1-4 "
-                         "(each phase stays one cosine cycle)")
+                         "(each phase stays one cosine cycle, run to its end)")
     ap.add_argument("--max-train", type=int, default=None, help="subsample train records")
     ap.add_argument("--eval-samples", type=int, default=None)
     ap.add_argument("--save-every-steps", type=int, default=0)

@@ -12,8 +12,8 @@ from brain.decode import generate
 from brain.model import GPT, GPTConfig
 from brain.muon import MuonAdamW, orthogonalize
 from brain.tokenizer import CharTokenizer
+from brain.train import PHASES, parse_epochs, phase_plan
 from brain.train import main as train_main
-from brain.train import parse_epochs
 from brain.trainer import TrainConfig, Trainer, lr_at
 
 TINY = dict(n_layer=2, n_head=2, n_embd=32, n_ffn=64, block_size=160)
@@ -193,6 +193,10 @@ def test_epochs_override_is_one_count_or_one_per_phase():
     for bad in ("0", "1,2", "a", "1,2,3,4,5", ""):
         with pytest.raises(Exception, match="epochs must be"):
             parse_epochs(bad)
+    plan = phase_plan(3, parse_epochs("6,6,16,6"), max_train=100, eval_samples=None)
+    assert (plan.epochs, plan.restart_epochs, plan.patience) == (16, 16, 16)
+    assert plan.minutes == PHASES[3].minutes * 16 and plan.max_train == 100
+    assert plan.eval_samples == PHASES[3].eval_samples and phase_plan(2) == PHASES[2]
 
 
 def test_resuming_with_another_optimizer_is_a_clear_error(tmp_path, deterministic):
