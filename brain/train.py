@@ -86,8 +86,8 @@ DEFAULT_OPTIMIZER = "muon"
 # Muon's peak learning rate. Measured on phase 1 (3 epochs, everything else equal):
 # validation loss after epoch 2 / 3 was 0.237 / - at 0.04 (stopped), 0.070 / 0.042 at 0.02
 # (the speedruns' value), 0.054 / 0.028 at 0.012, 0.032 / 0.020 at 0.008, 0.031 / 0.018 at
-# 0.005; greedy exact match on the phase-1 validation split 84.0% (0.02), 86.5% (0.012),
-# 92.0% (0.008), 92.8% (0.005).
+# 0.005, 0.031 / 0.023 at 0.003; greedy exact match on the phase-1 validation split 84.0%
+# (0.02), 86.5% (0.012), 92.0% (0.008), 92.8% (0.005), 91.0% (0.003).
 DEFAULT_MUON_LR = 0.005
 MAX_VAL = 512  # validation records used for the loss (the tail of a large split adds little)
 
