@@ -348,7 +348,7 @@ def main(argv=None) -> int:
                     help="start the first phase from random weights, not the previous phase")
     args = ap.parse_args(argv)
     args.device = checkpoint.pick_device(args.device) or ap.error(
-        "--device cuda: no CUDA device available")
+        "--device cuda: no CUDA device here")
     if args.device == "cpu":
         torch.use_deterministic_algorithms(True)
         torch.set_num_threads(args.threads or os.cpu_count() or 1)

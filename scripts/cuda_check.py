@@ -13,7 +13,8 @@ Runs, on the CUDA device, what the tests check on CPU, and prints one line per c
 4. A checkpoint saved from CUDA loads on CPU with identical tensors.
 
 and two figures: the trainer's step time on CUDA at batch 32 (the default recipe), and
-greedy constrained decoding tokens/s on CUDA beside the CPU in this process. Exit 1 if a
+greedy constrained decoding speed (characters, i.e. tokens, per second) on CUDA beside the
+CPU in this process. Exit 1 if a
 check fails. ``scripts/gpu_session.sh`` runs this first on a lent GPU machine.
 """
 
