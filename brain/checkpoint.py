@@ -19,6 +19,7 @@ falls back to ``DIR.old`` if it was killed between the renames).
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -45,13 +46,21 @@ class CheckpointError(ValueError):
 DEVICES = ("auto", "cpu", "cuda")  # the --device choices of train, generate and evaluate
 
 
-def pick_device(choice: str) -> str | None:
-    """The torch device for a ``--device`` choice (``auto``: CUDA when present, else CPU);
-    None when CUDA is asked for and there is none."""
+def device_arg(choice: str) -> str:
+    """argparse ``type`` of ``--device``: the torch device for a choice (``auto``: CUDA when
+    present, else CPU); asking for CUDA where there is none is a usage error."""
+    if choice not in DEVICES:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(DEVICES)}, not {choice!r}")
     cuda = torch.cuda.is_available()
-    if choice == "auto":
-        return "cuda" if cuda else "cpu"
-    return None if choice == "cuda" and not cuda else choice
+    if choice == "cuda" and not cuda:
+        raise argparse.ArgumentTypeError("cuda: no CUDA device here")
+    return ("cuda" if cuda else "cpu") if choice == "auto" else choice
+
+
+def add_device_option(ap: argparse.ArgumentParser, help: str) -> None:
+    """``--device auto|cpu|cuda`` (default auto), parsed to a torch device by ``device_arg``."""
+    ap.add_argument("--device", type=device_arg, default="auto",
+                    metavar="{" + ",".join(DEVICES) + "}", help=help)
 
 
 def _sha256(path: Path) -> str:

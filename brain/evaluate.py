@@ -39,7 +39,7 @@ from pathlib import Path
 
 import sacrebleu
 
-from brain.checkpoint import DEVICES
+from brain.checkpoint import add_device_option
 from brain.data import ensure_corpora, file_sha256, read_jsonl
 from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all, translate
 from brain.ground import GROUNDED_TASKS
@@ -297,8 +297,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m brain.evaluate",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
-    ap.add_argument("--device", choices=DEVICES, default="auto",
-                    help="auto (default): CUDA when present, else CPU")
+    add_device_option(ap, help="auto (default): CUDA when present, else CPU")
     ap.add_argument("--split", choices=("test", "gen", "val"), default="test")
     ap.add_argument("--corpora", default=None,
                     help="corpus directory (default corpora/, compiled there if missing)")
@@ -311,9 +310,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.beam < 1 or args.batch_size < 1:
         ap.error("--beam and --batch-size must be at least 1")
-    from brain.checkpoint import CheckpointError, load, pick_device
-
-    device = pick_device(args.device) or ap.error("--device cuda: no CUDA device here")
+    from brain.checkpoint import CheckpointError, load
 
     out = Path(args.json or f"reports/eval_{args.split}.json")
     report = Path(args.report) if args.report else out.with_suffix(".md")
@@ -322,7 +319,7 @@ def main(argv=None) -> int:
             args.corpora = "corpora"
             ensure_corpora(Path(args.corpora))
         held, train = load_records(Path(args.corpora), args.split)
-        model, tok, config = load(args.checkpoint, device=device)
+        model, tok, config = load(args.checkpoint, device=args.device)
         corpus_warning(config)
         results = evaluate(model, tok, held, train, batch_size=args.batch_size,
                            limit=args.limit, beam=args.beam)

@@ -25,7 +25,7 @@ import argparse
 import sys
 
 from brain.beam import beam_generate
-from brain.checkpoint import DEVICES
+from brain.checkpoint import add_device_option
 from brain.constraint import make_constraints
 from brain.ground import GROUNDED_TASKS
 from brain.tokenizer import LCR_OUTPUT_TASKS
@@ -115,8 +115,7 @@ def main(argv=None) -> int:
         "\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("text", nargs="*", help="texts to translate (or use --input)")
     ap.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
-    ap.add_argument("--device", choices=DEVICES, default="auto",
-                    help="auto (default): CUDA when present, else CPU")
+    add_device_option(ap, help="auto (default): CUDA when present, else CPU")
     ap.add_argument("--task", default="en2lcr")
     ap.add_argument("--input", help="file with one input per line ('-' for stdin)")
     ap.add_argument("--batch-size", type=int, default=64)
@@ -132,15 +131,13 @@ def main(argv=None) -> int:
         ap.error("give texts as arguments or --input, not both")
     if min(args.batch_size, args.beam, args.max_new_tokens or 1) < 1:
         ap.error("--batch-size, --beam and --max-new-tokens must be at least 1")
-    from brain.checkpoint import CheckpointError, load, pick_device
-
-    device = pick_device(args.device) or ap.error("--device cuda: no CUDA device here")
+    from brain.checkpoint import CheckpointError, load
 
     try:
         sources, where = _read_inputs(args)
         if not sources:
             raise InputError([("input", "nothing to translate: give texts or --input FILE")])
-        model, tok, _ = load(args.checkpoint, device=device)
+        model, tok, _ = load(args.checkpoint, device=args.device)
         if args.task not in tok.tasks:
             raise InputError([("--task", f"unknown task {args.task!r}; this checkpoint knows "
                                          f"{', '.join(tok.tasks)}")])

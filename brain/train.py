@@ -319,8 +319,8 @@ def main(argv=None) -> int:
     ap.add_argument("--phase", dest="phases", type=parse_phases, default=[1, 2, 3, 4],
                     help="phase N or range N-M (default 1-4)")
     ap.add_argument("--resume", action="store_true", help="continue from phaseN/last")
-    ap.add_argument("--device", choices=checkpoint.DEVICES, default="auto",
-                    help="auto (default): CUDA with bf16 mixed precision when present")
+    checkpoint.add_device_option(
+        ap, help="auto (default): CUDA with bf16 mixed precision when present")
     ap.add_argument("--out", type=Path, default=Path("runs/latest"))
     ap.add_argument("--corpora", type=Path, default=Path("corpora"))
     ap.add_argument("--seed", type=int, default=0)
@@ -347,8 +347,6 @@ def main(argv=None) -> int:
     ap.add_argument("--fresh", action="store_true",
                     help="start the first phase from random weights, not the previous phase")
     args = ap.parse_args(argv)
-    args.device = checkpoint.pick_device(args.device) or ap.error(
-        "--device cuda: no CUDA device here")
     if args.device == "cpu":
         torch.use_deterministic_algorithms(True)
         torch.set_num_threads(args.threads or os.cpu_count() or 1)
