@@ -8,7 +8,10 @@ checks this on every record of the compiled corpora:
 - a **number** is a number written in the source (``74.5``, ``-3``, ``1e-08``);
 - a **text** is a stretch of the source that starts and ends at word boundaries
   (``"out of memory"``, ``"~/notes/todo.md"``), except an operation's name (field 0 of
-  contract 1000), which is one of the catalogue's operations.
+  contract 1000), which is one of the catalogue's operations;
+- a **bytes** literal is a run of hex digit pairs written in the source (``hex 686f7374``
+  -> ``⊠686f7374``) or the UTF-8 of a stretch of it between word boundaries (``"host" as
+  bytes`` -> ``⊠686f7374``): the model need not work out hex codes itself.
 
 Slot values copied wrongly were the model's most common error (``figure out the tax`` ->
 ``⟁tags``, ``cat out/report.pdf`` -> ``"draft.pdf"``). ``Grounding`` is a layer of
@@ -31,15 +34,20 @@ import re
 
 import numpy as np
 
-from lcr.values import Float, Handle, Int, Text
+from lcr.values import Bytes, Float, Handle, Int, Text
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # grammar/lcr.lark's HANDLE, without the glyph
 # A number as LC-R writes one (no leading zeros), not cut out of a longer run of digits.
 NUMBER = re.compile(r"(?<![0-9.])-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![0-9])")
 WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+# Hex digit pairs standing alone in the source (after 0x or not), as a bytes literal may
+# spell them.
+HEX_RUN = re.compile(r"(?<![A-Za-z0-9_])(?:0[xX])?((?:[0-9a-fA-F]{2})+)(?![A-Za-z0-9_])")
+WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 NUMBER_CHARS = frozenset("0123456789.eE+-")
 GROUNDED_TASKS = frozenset({"en2lcr", "fix"})  # tasks whose slot values are in the source
 OP_CONTRACT, OP_NAME_FIELD = 1000, 0
+WORD_KINDS = {"⟁": "handle", "⊠": "bytes"}  # glyphs after which the tracker reads a word
 
 
 def source_numbers(source: str) -> set[str]:
@@ -61,6 +69,23 @@ def spelled_in(text: str, source: str) -> bool:
                for i in range(len(source)) if text and source.startswith(text, i))
 
 
+def byte_boundary(data: bytes, i: int) -> bool:
+    """``boundary`` on the source's UTF-8 (a non-ASCII byte is no word character)."""
+    left = i > 0 and data[i - 1] in WORD_BYTES
+    right = i < len(data) and data[i] in WORD_BYTES
+    return not (left and right)
+
+
+def bytes_spelled_in(data: bytes, source: str) -> bool:
+    """Is ``data`` a hex run of ``source`` or the UTF-8 of a stretch of it between word
+    boundaries?"""
+    if data.hex() in {h.lower() for h in HEX_RUN.findall(source)}:
+        return True
+    src = source.encode()
+    return any(byte_boundary(src, i) and byte_boundary(src, i + len(data))
+               for i in range(len(src)) if data and src.startswith(data, i))
+
+
 def slots(value, op_name: bool = False):
     """``(kind, value)`` of every slot inside ``value``: ``handle``, ``number``, ``text``,
     or ``op`` for an operation's name (field 0 of contract 1000): what grounding governs."""
@@ -70,6 +95,8 @@ def slots(value, op_name: bool = False):
         yield "number", value
     elif isinstance(value, Text):
         yield ("op" if op_name else "text"), value
+    elif isinstance(value, Bytes):
+        yield "bytes", value
     for index, v in getattr(value, "fields", ()):
         yield from slots(v, getattr(value, "id", None) == OP_CONTRACT and index == OP_NAME_FIELD)
     for v in [*getattr(value, "items", ()), *(v for _, v in getattr(value, "entries", ()))]:
@@ -79,14 +106,16 @@ def slots(value, op_name: bool = False):
 class Grounding:
     """Follows the output characters; restricts the ones that write a slot value."""
 
-    __slots__ = ("sh", "source", "words", "numbers", "kind", "prefix", "masks", "start")
+    __slots__ = ("sh", "source", "words", "numbers", "hex_runs", "kind", "prefix", "masks",
+                 "start")
 
     def __init__(self, source: str, sh):
         self.sh = sh  # brain.constraint's per-vocabulary table (ids, size, ident, op_names)
         self.source = source
         self.words = frozenset(WORD.findall(source))
         self.numbers = frozenset(source_numbers(source))
-        self.kind: str | None = None  # handle, number, text, op, free (an escape) or None
+        self.hex_runs = frozenset(HEX_RUN.findall(source))
+        self.kind: str | None = None  # handle, bytes, number, text, op, free or None
         self.prefix = ""
         self.masks: dict[tuple[str, str], np.ndarray] = {}
         self.start = self._start_mask()
@@ -109,12 +138,12 @@ class Grounding:
             else:
                 self.prefix += c
             return
-        if (k == "handle" and after == "word") or (k == "number" and after == "number"):
+        if (k in ("handle", "bytes") and after == "word") or (k == "number" and after == "number"):
             self.prefix += c
             return
         self.kind = None
-        if c == "⟁" and after == "word":
-            self.kind, self.prefix = "handle", ""
+        if c in WORD_KINDS and after == "word":
+            self.kind, self.prefix = WORD_KINDS[c], ""
         elif after == "number":
             self.kind, self.prefix = "number", c
         elif c == '"' and after == "string":
@@ -152,6 +181,8 @@ class Grounding:
     def _build(self, kind: str, prefix: str) -> np.ndarray:
         if kind == "text":
             return self._text(prefix)
+        if kind == "bytes":
+            return self._bytes(prefix)
         names = {"handle": self.words, "number": self.numbers, "op": self.sh.op_names}[kind]
         n = len(prefix)
         m = self._chars({w[n] for w in names if len(w) > n and w.startswith(prefix)})
@@ -175,3 +206,27 @@ class Grounding:
                     close = True
             start = src.find(prefix, start + 1)
         return self._chars(nxt | ({'"'} if close else set()))
+
+    def _bytes(self, prefix: str) -> np.ndarray:
+        """Hex digits that continue ``prefix`` as a hex run of the source or as the UTF-8 of
+        a stretch of it from a word boundary; the literal may end (any non-word character)
+        where such a spelling ends."""
+        n = len(prefix)
+        nxt = {h[n] for h in self.hex_runs if len(h) > n and h.startswith(prefix)}
+        close = prefix in self.hex_runs
+        src, whole = self.source.encode(), bytes.fromhex(prefix[:n - n % 2])
+        start = src.find(whole)
+        while start != -1:
+            end = start + len(whole)
+            if byte_boundary(src, start):
+                if end < len(src):
+                    pair = f"{src[end]:02x}"
+                    if n % 2 == 0:
+                        nxt.add(pair[0])
+                    elif pair[0] == prefix[-1].lower():
+                        nxt.add(pair[1])
+                if n and n % 2 == 0 and byte_boundary(src, end):
+                    close = True
+            start = src.find(whole, start + 1)
+        m = self._chars(nxt)
+        return m | ~self.sh.ident if close else m

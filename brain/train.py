@@ -117,13 +117,26 @@ def parse_epochs(text: str) -> dict[int, int]:
     return dict(zip(sorted(PHASES), counts, strict=True))
 
 
+BOOLS = {"true": True, "1": True, "false": False, "0": False}
+
+
 def parse_model(text: str) -> dict:
     out = {}
     for item in filter(None, text.split(",")):
         key, _, value = item.partition("=")
         if key not in GPTConfig.__dataclass_fields__:
             raise argparse.ArgumentTypeError(f"unknown model setting {key!r}")
-        out[key] = float(value) if key == "dropout" else int(value)
+        kind = type(getattr(GPTConfig, key))  # every field has a default of its type
+        if kind is bool:
+            if value.lower() not in BOOLS:
+                raise argparse.ArgumentTypeError(f"{key} must be true or false, got {value!r}")
+            out[key] = BOOLS[value.lower()]
+        else:
+            try:
+                out[key] = kind(value)
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"{key} must be {kind.__name__}, got {value!r}") from None
     return out
 
 

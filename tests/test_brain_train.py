@@ -12,7 +12,7 @@ from brain.decode import generate
 from brain.model import GPT, GPTConfig
 from brain.muon import MuonAdamW, orthogonalize
 from brain.tokenizer import CharTokenizer
-from brain.train import PHASES, parse_epochs, phase_plan
+from brain.train import PHASES, parse_epochs, parse_model, phase_plan
 from brain.train import main as train_main
 from brain.trainer import TrainConfig, Trainer, lr_at
 
@@ -197,6 +197,15 @@ def test_epochs_override_is_one_count_or_one_per_phase():
     assert (plan.epochs, plan.restart_epochs, plan.patience) == (16, 16, 16)
     assert plan.minutes == PHASES[3].minutes * 16 and plan.max_train == 100
     assert plan.eval_samples == PHASES[3].eval_samples and phase_plan(2) == PHASES[2]
+
+
+def test_model_override_parses_each_setting_as_its_type():
+    assert parse_model("n_layer=4,dropout=0.05,smear=false,rope=1") == \
+        {"n_layer": 4, "dropout": 0.05, "smear": False, "rope": True}
+    for bad, why in (("smear=yes", "true or false"), ("n_layer=two", "must be int"),
+                     ("layers=4", "unknown model setting")):
+        with pytest.raises(Exception, match=why):
+            parse_model(bad)
 
 
 def test_resuming_with_another_optimizer_is_a_clear_error(tmp_path, deterministic):

@@ -13,7 +13,7 @@ from random_models import prompts, random_model
 
 from brain.constraint import LCRConstraint, make_constraints, unpack
 from brain.decode import generate
-from brain.ground import NUMBER, WORD, slots, source_numbers, spelled_in
+from brain.ground import NUMBER, WORD, bytes_spelled_in, slots, source_numbers, spelled_in
 from brain.lark_mask import complete, viable
 from brain.tokenizer import GLYPHS, CharTokenizer
 from lcr import dumps, parse
@@ -257,6 +257,8 @@ def grounded(kind, value, source) -> bool:
         return any(_number(n) == value for n in source_numbers(source))
     if kind == "op":
         return value.value in catalogue()
+    if kind == "bytes":
+        return bytes_spelled_in(value.value, source)
     return spelled_in(value.value, source)
 
 
@@ -283,7 +285,7 @@ def test_grounded_walk_never_dead_ends_and_spells_slots_from_the_source(ws, ns, 
     source = " . ".join([*ws, *ns]) if ws or ns else "? ."
     rng = np.random.default_rng(seed)
     c = LCRConstraint(TOK, budget, strict=strict, source=source)
-    starts = [TOK.stoi[ch] for ch in '⟁"-0123456789']
+    starts = [TOK.stoi[ch] for ch in '⟁⊠"-0123456789']
     forced = False
     while True:
         row = c.allowed_np()
@@ -322,6 +324,12 @@ def test_grounding_allows_only_continuations_of_source_spellings():
     assert {"f", "s", "r"} <= op and "h" not in op  # filter, search, read; no op "hold"
     starts = allowed_after("🜃", src)
     assert {"7", "2", "⟁", '"'} <= starts and not starts & set("01345689-")  # 2: user_2
+    hexes = 'bytes "ok" or hex 0x6869 and 4A'  # "ok" is 6f6b; 6869 and 4A are hex runs
+    assert allowed_after("🜃⊠", hexes) == set("2346")  # space, quote, 6 (36), 4A; letters
+    assert allowed_after("🜃⊠6", hexes) == set("128f")  # a, b, h, o starting words
+    assert allowed_after("🜃⊠6f", hexes) == {"6", "7"}  # "ok", "or": no word ends at "o"
+    assert "🜄" in allowed_after("🜃⊠6f6b", hexes) and "🜄" in allowed_after("🜃⊠6869", hexes)
+    assert allowed_after("🜃⊠4", hexes) == {"A"}  # the hex run as written; no word starts 4x
     free = LCRConstraint(TOK, 200)
     for ch in "🜃⟁u":
         free.advance(TOK.stoi[ch])

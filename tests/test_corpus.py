@@ -232,23 +232,27 @@ def test_full_compile_meets_floors_quickly(tmp_path):
 def test_every_slot_of_a_translation_is_spelled_in_its_source(records):
     """What grounded decoding (brain.ground) relies on: it never forbids the right answer.
     Handles are words of the source, numbers are numbers written there, texts are stretches
-    of it between word boundaries, operation names come from the catalogue."""
-    from brain.ground import GROUNDED_TASKS, WORD, slots, source_numbers, spelled_in
+    of it between word boundaries, bytes are hex runs of it or the UTF-8 of such stretches,
+    operation names come from the catalogue."""
+    from brain import ground
     from lcr.schema import catalogue
 
     checked = 0
     for r in records:
-        if r["task"] not in GROUNDED_TASKS:
+        if r["task"] not in ground.GROUNDED_TASKS:
             continue
         src = r["source"]
-        for kind, v in slots(parse(r["target"])):
+        for kind, v in ground.slots(parse(r["target"])):
             if kind == "handle":
-                assert v.name in WORD.findall(src), (r["id"], v)
+                assert v.name in ground.WORD.findall(src), (r["id"], v)
             elif kind == "number":
-                assert dumps(v) in source_numbers(src), (r["id"], v)
+                assert dumps(v) in ground.source_numbers(src), (r["id"], v)
+            elif kind == "bytes":
+                assert ground.bytes_spelled_in(v.value, src), (r["id"], v)
+            elif kind == "op":
+                assert v.value in catalogue(), (r["id"], v)
             else:
-                assert (v.value in catalogue()) if kind == "op" else spelled_in(v.value, src), \
-                    (r["id"], v)
+                assert ground.spelled_in(v.value, src), (r["id"], v)
             checked += 1
     assert checked > 1000
 
