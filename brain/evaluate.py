@@ -269,9 +269,9 @@ def markdown(summary, results, meta) -> str:
     cols = ["n", *METRICS, "round_trip_unreadable", "chrf", "baseline_chrf"]
     lines = [f"# Evaluation: split `{meta['split']}`, checkpoint `{meta['checkpoint']}`", "",
              f"Rates in %; `valid`/`exact` decoded as `brain.generate` does (beam "
-             f"{meta.get('beam', 1)}, the constraint: grammar, and for en2lcr and "
-             "fix handles grounded in the source); the rest greedy: `exact_greedy` with the "
-             "same constraint; `exact_grammar` with the grammar alone; "
+             f"{meta.get('beam', 1)}, the constraint: grammar, and for en2lcr, "
+             "hlxl2lcr and fix slot values grounded in the source); the rest greedy: "
+             "`exact_greedy` with the same constraint; `exact_grammar` with the grammar alone; "
              "`valid_raw`/`exact_raw` without any constraint; "
              "`baseline_*`: nearest training example.", "",
              "| phase | task | " + " | ".join(cols) + " |",

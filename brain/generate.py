@@ -10,10 +10,11 @@
 
 Defaults: the checkpoint in ``checkpoints/`` (``checkpoints/final`` works too) and task
 ``en2lcr``. For tasks whose output is LC-R the decoder is grammar-constrained unless
-``--no-constrain`` (see ``brain.constraint``), and for ``en2lcr`` and ``fix`` handles,
-numbers and texts are spelled as in the input unless ``--no-ground`` (see
-``brain.ground``). Beam search with ``--beam`` hypotheses per input (default 4, see
-``brain.beam``; ``--beam 1`` is greedy decoding); outputs are deterministic either way.
+``--no-constrain`` (see ``brain.constraint``), and for ``en2lcr``, ``hlxl2lcr`` and
+``fix`` handles, numbers, texts and bytes are spelled as in the input unless
+``--no-ground`` (see ``brain.ground``). Beam search with ``--beam`` hypotheses per input
+(default 4, see ``brain.beam``; ``--beam 1`` is greedy decoding); outputs are
+deterministic either way.
 Bad input (an empty line, a character the model has no token for, a line longer than the
 model's positions) is reported as ``WHERE: error: ...`` for every bad line, exit status 2,
 and nothing is generated.

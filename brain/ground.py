@@ -1,17 +1,19 @@
 """Grounded slots: the names, texts and numbers of a translation come from its source.
 
-When the model translates English (``en2lcr``) or repairs broken LC-R (``fix``), every
-slot value of the right answer is spelled out in the source. ``tests/test_corpus.py``
-checks this on every record of the compiled corpora:
+When the model translates English (``en2lcr``) or HLXL (``hlxl2lcr``), or repairs broken
+LC-R (``fix``), every slot value of the right answer is spelled out in the source.
+``tests/test_corpus.py`` checks this on every record of the compiled corpora:
 
-- a **handle** (``⟁users``) is a word of the source (``[A-Za-z_][A-Za-z0-9_]*``);
+- a **handle** (``⟁users``) is a word of the source (``[A-Za-z_][A-Za-z0-9_]*``), or the
+  name of an HLXL handle (``&h_users``);
 - a **number** is a number written in the source (``74.5``, ``-3``, ``1e-08``);
 - a **text** is a stretch of the source that starts and ends at word boundaries
   (``"out of memory"``, ``"~/notes/todo.md"``), except an operation's name (field 0 of
   contract 1000), which is one of the catalogue's operations;
 - a **bytes** literal is a run of hex digit pairs written in the source (``hex 686f7374``
-  -> ``⊠686f7374``) or the UTF-8 of a stretch of it between word boundaries (``"host" as
-  bytes`` -> ``⊠686f7374``): the model need not work out hex codes itself.
+  -> ``⊠686f7374``), an HLXL bytes literal (``b"host"``, ``b"\\x00"``) or the UTF-8 of a
+  stretch of the source between word boundaries (``"host" as bytes`` -> ``⊠686f7374``):
+  the model need not work out hex codes itself.
 
 Slot values copied wrongly were the model's most common error (``figure out the tax`` ->
 ``⟁tags``, ``cat out/report.pdf`` -> ``"draft.pdf"``). ``Grounding`` is a layer of
@@ -34,6 +36,7 @@ import re
 
 import numpy as np
 
+from lcr.hlxl import HANDLE_PREFIX, bytes_body
 from lcr.values import Bytes, Float, Handle, Int, Text
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # grammar/lcr.lark's HANDLE, without the glyph
@@ -43,11 +46,25 @@ WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 # Hex digit pairs standing alone in the source (after 0x or not), as a bytes literal may
 # spell them.
 HEX_RUN = re.compile(r"(?<![A-Za-z0-9_])(?:0[xX])?((?:[0-9a-fA-F]{2})+)(?![A-Za-z0-9_])")
+HLXL_HANDLE = re.compile(re.escape(HANDLE_PREFIX) + r"([A-Za-z_][A-Za-z0-9_]*)")
+HLXL_BYTES = re.compile(r'(?<![A-Za-z0-9_])b"((?:[ !#-\[\]-~]|\\x[0-9a-fA-F]{2})*)"')
 WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 NUMBER_CHARS = frozenset("0123456789.eE+-")
-GROUNDED_TASKS = frozenset({"en2lcr", "fix"})  # tasks whose slot values are in the source
+GROUNDED_TASKS = frozenset({"en2lcr", "fix", "hlxl2lcr"})  # slot values are in the source
 OP_CONTRACT, OP_NAME_FIELD = 1000, 0
 WORD_KINDS = {"⟁": "handle", "⊠": "bytes"}  # glyphs after which the tracker reads a word
+
+
+def source_words(source: str) -> frozenset[str]:
+    """The names a handle may have: the words of ``source`` and its HLXL handles' names."""
+    return frozenset(WORD.findall(source)) | frozenset(HLXL_HANDLE.findall(source))
+
+
+def source_hex(source: str) -> frozenset[str]:
+    """Hex spellings a bytes literal may copy: the hex runs of ``source`` as written and its
+    HLXL bytes literals in lowercase hex."""
+    runs = frozenset(HEX_RUN.findall(source))
+    return runs | {bytes_body(body).hex() for body in HLXL_BYTES.findall(source)}
 
 
 def source_numbers(source: str) -> set[str]:
@@ -79,7 +96,7 @@ def byte_boundary(data: bytes, i: int) -> bool:
 def bytes_spelled_in(data: bytes, source: str) -> bool:
     """Is ``data`` a hex run of ``source`` or the UTF-8 of a stretch of it between word
     boundaries?"""
-    if data.hex() in {h.lower() for h in HEX_RUN.findall(source)}:
+    if data.hex() in {h.lower() for h in source_hex(source)}:
         return True
     src = source.encode()
     return any(byte_boundary(src, i) and byte_boundary(src, i + len(data))
@@ -112,9 +129,9 @@ class Grounding:
     def __init__(self, source: str, sh):
         self.sh = sh  # brain.constraint's per-vocabulary table (ids, size, ident, op_names)
         self.source = source
-        self.words = frozenset(WORD.findall(source))
+        self.words = source_words(source)
         self.numbers = frozenset(source_numbers(source))
-        self.hex_runs = frozenset(HEX_RUN.findall(source))
+        self.hex_runs = source_hex(source)
         self.kind: str | None = None  # handle, bytes, number, text, op, free or None
         self.prefix = ""
         self.masks: dict[tuple[str, str], np.ndarray] = {}

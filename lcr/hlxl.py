@@ -57,6 +57,12 @@ def _shown(digits: str) -> str:
     return digits if len(digits) <= 40 else f"{digits[:20]}... ({len(digits)} digits)"
 
 
+def bytes_body(body: str) -> bytes:
+    """The bytes a ``b"..."`` literal's body spells: printable ASCII and ``\\xNN`` (the
+    grammar allows nothing else)."""
+    return _BYTES_ESCAPE.sub(lambda m: chr(int(m[1], 16)), body).encode("latin-1")
+
+
 class ToValue(_LCRToValue):
     """LC-R's transformer with the HLXL spellings of bytes, handles, fields and contracts.
 
@@ -66,8 +72,7 @@ class ToValue(_LCRToValue):
     ``contract_id``, ``ordered_fields``, ``within_depth``) with HLXL's positions."""
 
     def bytes(self, children):
-        body = children[0][2:-1]  # b"...": only printable ASCII and \xNN (the grammar)
-        return Bytes(_BYTES_ESCAPE.sub(lambda m: chr(int(m[1], 16)), body).encode("latin-1"))
+        return Bytes(bytes_body(children[0][2:-1]))
 
     def handle(self, children):
         return Handle(children[0][len(HANDLE_PREFIX) :])

@@ -13,7 +13,15 @@ from random_models import prompts, random_model
 
 from brain.constraint import LCRConstraint, make_constraints, unpack
 from brain.decode import generate
-from brain.ground import NUMBER, WORD, bytes_spelled_in, slots, source_numbers, spelled_in
+from brain.ground import (
+    NUMBER,
+    WORD,
+    bytes_spelled_in,
+    slots,
+    source_numbers,
+    source_words,
+    spelled_in,
+)
 from brain.lark_mask import complete, viable
 from brain.tokenizer import GLYPHS, CharTokenizer
 from lcr import dumps, parse
@@ -252,7 +260,7 @@ def test_constrained_random_models_always_parse(seed, scale, sources, budget, st
 
 def grounded(kind, value, source) -> bool:
     if kind == "handle":
-        return value.name in WORD.findall(source)
+        return value.name in source_words(source)
     if kind == "number":  # as a value: "0E0" in the source is written so, and is 0.0
         return any(_number(n) == value for n in source_numbers(source))
     if kind == "op":
@@ -330,6 +338,9 @@ def test_grounding_allows_only_continuations_of_source_spellings():
     assert allowed_after("🜃⊠6f", hexes) == {"6", "7"}  # "ok", "or": no word ends at "o"
     assert "🜄" in allowed_after("🜃⊠6f6b", hexes) and "🜄" in allowed_after("🜃⊠6869", hexes)
     assert allowed_after("🜃⊠4", hexes) == {"A"}  # the hex run as written; no word starts 4x
+    hlxl = '{x: &h_users, y: b"hi\\x00"}'  # HLXL: ⟁users, ⊠686900
+    assert "s" in allowed_after("🜃⟁u", hlxl) and "0" in allowed_after("🜃⊠6869", hlxl)
+    assert "🜄" in allowed_after("🜃⊠686900", hlxl)
     free = LCRConstraint(TOK, 200)
     for ch in "🜃⟁u":
         free.advance(TOK.stoi[ch])
