@@ -11,7 +11,7 @@
 Defaults: the checkpoint in ``checkpoints/`` (``checkpoints/final`` works too) and task
 ``en2lcr``. For tasks whose output is LC-R the decoder is grammar-constrained unless
 ``--no-constrain`` (see ``brain.constraint``), and for ``en2lcr``, ``hlxl2lcr`` and
-``fix`` handles, numbers, texts and bytes are spelled as in the input unless
+``fix`` handles, keys, numbers, texts and bytes are spelled as in the input unless
 ``--no-ground`` (see ``brain.ground``). Beam search with ``--beam`` hypotheses per input
 (default 4, see ``brain.beam``; ``--beam 1`` is greedy decoding); outputs are
 deterministic either way.

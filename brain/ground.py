@@ -5,7 +5,7 @@ LC-R (``fix``), every slot value of the right answer is spelled out in the sourc
 ``tests/test_corpus.py`` checks this on every record of the compiled corpora:
 
 - a **handle** (``⟁users``) is a word of the source (``[A-Za-z_][A-Za-z0-9_]*``), or the
-  name of an HLXL handle (``&h_users``);
+  name of an HLXL handle (``&h_users``); so is an object's **key** (``◇timeout: 5◆``);
 - a **number** is a number written in the source (``74.5``, ``-3``, ``1e-08``);
 - a **text** is a stretch of the source that starts and ends at word boundaries
   (``"out of memory"``, ``"~/notes/todo.md"``), except an operation's name (field 0 of
@@ -43,6 +43,7 @@ WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # grammar/lcr.lark's HANDLE, witho
 # A number as LC-R writes one (no leading zeros), not cut out of a longer run of digits.
 NUMBER = re.compile(r"(?<![0-9.])-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![0-9])")
 WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+KEY_START = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
 # Hex digit pairs standing alone in the source (after 0x or not), as a bytes literal may
 # spell them.
 HEX_RUN = re.compile(r"(?<![A-Za-z0-9_])(?:0[xX])?((?:[0-9a-fA-F]{2})+)(?![A-Za-z0-9_])")
@@ -105,7 +106,8 @@ def bytes_spelled_in(data: bytes, source: str) -> bool:
 
 def slots(value, op_name: bool = False):
     """``(kind, value)`` of every slot inside ``value``: ``handle``, ``number``, ``text``,
-    or ``op`` for an operation's name (field 0 of contract 1000): what grounding governs."""
+    ``bytes``, ``key`` (an object key, a str) or ``op`` for an operation's name (field 0 of
+    contract 1000): what grounding governs."""
     if isinstance(value, Handle):
         yield "handle", value
     elif isinstance(value, (Int, Float)):
@@ -116,7 +118,10 @@ def slots(value, op_name: bool = False):
         yield "bytes", value
     for index, v in getattr(value, "fields", ()):
         yield from slots(v, getattr(value, "id", None) == OP_CONTRACT and index == OP_NAME_FIELD)
-    for v in [*getattr(value, "items", ()), *(v for _, v in getattr(value, "entries", ()))]:
+    for v in getattr(value, "items", ()):
+        yield from slots(v)
+    for key, v in getattr(value, "entries", ()):
+        yield "key", key
         yield from slots(v)
 
 
@@ -132,7 +137,7 @@ class Grounding:
         self.words = source_words(source)
         self.numbers = frozenset(source_numbers(source))
         self.hex_runs = source_hex(source)
-        self.kind: str | None = None  # handle, bytes, number, text, op, free or None
+        self.kind: str | None = None  # handle, key, bytes, number, text, op, free or None
         self.prefix = ""
         self.masks: dict[tuple[str, str], np.ndarray] = {}
         self.start = self._start_mask()
@@ -154,6 +159,9 @@ class Grounding:
                 self.kind = "free"  # an escape: the rest of this text is not grounded
             else:
                 self.prefix += c
+            return
+        if after == "key":  # the tracker's key mode starts with the key's first character
+            self.kind, self.prefix = "key", (self.prefix + c if k == "key" else c)
             return
         if (k in ("handle", "bytes") and after == "word") or (k == "number" and after == "number"):
             self.prefix += c
@@ -189,8 +197,9 @@ class Grounding:
 
     def _start_mask(self) -> np.ndarray | None:
         """Where a value starts: no number the source does not begin, no handle without
-        a word to name."""
+        a word to name, no key (the only values spelled with a bare letter) no word begins."""
         barred = {c for c in "-0123456789" if not any(n.startswith(c) for n in self.numbers)}
+        barred |= set(KEY_START) - {w[0] for w in self.words}
         if not self.words:
             barred.add("⟁")
         return ~self._chars(barred) if barred else None
@@ -200,11 +209,13 @@ class Grounding:
             return self._text(prefix)
         if kind == "bytes":
             return self._bytes(prefix)
-        names = {"handle": self.words, "number": self.numbers, "op": self.sh.op_names}[kind]
+        names = {"handle": self.words, "key": self.words, "number": self.numbers,
+                 "op": self.sh.op_names}[kind]
         n = len(prefix)
         m = self._chars({w[n] for w in names if len(w) > n and w.startswith(prefix)})
         if prefix in names:  # a whole spelling: the slot may end here
-            m |= {"handle": ~self.sh.ident, "number": ~self._chars(NUMBER_CHARS),
+            m |= {"handle": ~self.sh.ident, "key": ~self.sh.ident,
+                  "number": ~self._chars(NUMBER_CHARS),
                   "op": self._chars('"')}[kind]
         return m
 

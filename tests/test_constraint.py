@@ -261,6 +261,8 @@ def test_constrained_random_models_always_parse(seed, scale, sources, budget, st
 def grounded(kind, value, source) -> bool:
     if kind == "handle":
         return value.name in source_words(source)
+    if kind == "key":
+        return value in source_words(source)
     if kind == "number":  # as a value: "0E0" in the source is written so, and is 0.0
         return any(_number(n) == value for n in source_numbers(source))
     if kind == "op":
@@ -332,6 +334,10 @@ def test_grounding_allows_only_continuations_of_source_spellings():
     assert {"f", "s", "r"} <= op and "h" not in op  # filter, search, read; no op "hold"
     starts = allowed_after("🜃", src)
     assert {"7", "2", "⟁", '"'} <= starts and not starts & set("01345689-")  # 2: user_2
+    keys = allowed_after("🜃◇", src)  # object keys are source words too
+    assert {"h", "u", "◆"} <= keys and not keys & set("xzq")
+    assert allowed_after("🜃◇u", src) == {"s", "r"} and ":" in allowed_after("🜃◇user", src)
+    assert ":" not in allowed_after("🜃◇use", src)
     hexes = 'bytes "ok" or hex 0x6869 and 4A'  # "ok" is 6f6b; 6869 and 4A are hex runs
     assert allowed_after("🜃⊠", hexes) == set("2346")  # space, quote, 6 (36), 4A; letters
     assert allowed_after("🜃⊠6", hexes) == set("128f")  # a, b, h, o starting words

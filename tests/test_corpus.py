@@ -231,9 +231,10 @@ def test_full_compile_meets_floors_quickly(tmp_path):
 
 def test_every_slot_of_a_translation_is_spelled_in_its_source(records):
     """What grounded decoding (brain.ground) relies on: it never forbids the right answer.
-    Handles are words of the source (or HLXL handles' names), numbers are numbers written
-    there, texts are stretches of it between word boundaries, bytes are hex runs of it, HLXL
-    bytes or the UTF-8 of such stretches, operation names come from the catalogue."""
+    Handles and object keys are words of the source (or HLXL handles' names), numbers are
+    numbers written there, texts are stretches of it between word boundaries, bytes are hex
+    runs of it, HLXL bytes or the UTF-8 of such stretches, operation names come from the
+    catalogue."""
     from brain import ground
     from lcr.schema import catalogue
 
@@ -247,6 +248,8 @@ def test_every_slot_of_a_translation_is_spelled_in_its_source(records):
                 assert v.name in ground.source_words(src), (r["id"], v)
             elif kind == "number":
                 assert dumps(v) in ground.source_numbers(src), (r["id"], v)
+            elif kind == "key":
+                assert v in ground.source_words(src), (r["id"], v)
             elif kind == "bytes":
                 assert ground.bytes_spelled_in(v.value, src), (r["id"], v)
             elif kind == "op":
