@@ -339,7 +339,8 @@ def test_grounding_allows_only_continuations_of_source_spellings():
     assert allowed_after("🜃◇u", src) == {"s", "r"} and ":" in allowed_after("🜃◇user", src)
     assert ":" not in allowed_after("🜃◇use", src)
     hexes = 'bytes "ok" or hex 0x6869 and 4A'  # "ok" is 6f6b; 6869 and 4A are hex runs
-    assert allowed_after("🜃⊠", hexes) == set("2346")  # space, quote, 6 (36), 4A; letters
+    assert allowed_after("🜃⊠", hexes) == set("2346")  # 20 22: space, quote; 30: the 0 of
+    # 0x; 4A and 6869: hex runs; 6x: letters starting words
     assert allowed_after("🜃⊠6", hexes) == set("128f")  # a, b, h, o starting words
     assert allowed_after("🜃⊠6f", hexes) == {"6", "7"}  # "ok", "or": no word ends at "o"
     assert "🜄" in allowed_after("🜃⊠6f6b", hexes) and "🜄" in allowed_after("🜃⊠6869", hexes)
