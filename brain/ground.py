@@ -33,6 +33,7 @@ value closed, so every output is still complete, valid LC-R. A text with an esca
 from __future__ import annotations
 
 import re
+import string
 
 import numpy as np
 
@@ -43,13 +44,12 @@ WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # grammar/lcr.lark's HANDLE, witho
 # A number as LC-R writes one (no leading zeros), not cut out of a longer run of digits.
 NUMBER = re.compile(r"(?<![0-9.])-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![0-9])")
 WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
-KEY_START = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+KEY_START = string.ascii_letters + "_"  # what a key (grammar/lcr.lark's KEY) starts with
 # Hex digit pairs standing alone in the source (after 0x or not), as a bytes literal may
 # spell them.
 HEX_RUN = re.compile(r"(?<![A-Za-z0-9_])(?:0[xX])?((?:[0-9a-fA-F]{2})+)(?![A-Za-z0-9_])")
-HLXL_HANDLE = re.compile(re.escape(HANDLE_PREFIX) + r"([A-Za-z_][A-Za-z0-9_]*)")
+HLXL_HANDLE = re.compile(re.escape(HANDLE_PREFIX) + f"({WORD.pattern})")
 HLXL_BYTES = re.compile(r'(?<![A-Za-z0-9_])b"((?:[ !#-\[\]-~]|\\x[0-9a-fA-F]{2})*)"')
-WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 NUMBER_CHARS = frozenset("0123456789.eE+-")
 GROUNDED_TASKS = frozenset({"en2lcr", "fix", "hlxl2lcr"})  # slot values are in the source
 OP_CONTRACT, OP_NAME_FIELD = 1000, 0
@@ -87,11 +87,10 @@ def spelled_in(text: str, source: str) -> bool:
                for i in range(len(source)) if text and source.startswith(text, i))
 
 
-def byte_boundary(data: bytes, i: int) -> bool:
-    """``boundary`` on the source's UTF-8 (a non-ASCII byte is no word character)."""
-    left = i > 0 and data[i - 1] in WORD_BYTES
-    right = i < len(data) and data[i] in WORD_BYTES
-    return not (left and right)
+def as_chars(data: bytes) -> str:
+    """One character per byte (latin-1), so the text functions here work on UTF-8 bytes: a
+    non-ASCII byte becomes a character that is no word character."""
+    return data.decode("latin-1")
 
 
 def bytes_spelled_in(data: bytes, source: str) -> bool:
@@ -99,9 +98,22 @@ def bytes_spelled_in(data: bytes, source: str) -> bool:
     boundaries?"""
     if data.hex() in {h.lower() for h in source_hex(source)}:
         return True
-    src = source.encode()
-    return any(byte_boundary(src, i) and byte_boundary(src, i + len(data))
-               for i in range(len(src)) if data and src.startswith(data, i))
+    return spelled_in(as_chars(data), as_chars(source.encode()))
+
+
+def continuations(source: str, prefix: str) -> tuple[set[str], bool]:
+    """The characters that follow ``prefix`` where it occurs in ``source`` from a word
+    boundary, and whether such an occurrence (of a non-empty ``prefix``) ends at one."""
+    nxt, close = set(), False
+    start = source.find(prefix)
+    while start != -1:
+        end = start + len(prefix)
+        if boundary(source, start):
+            if end < len(source):
+                nxt.add(source[end])
+            close = close or bool(prefix) and boundary(source, end)
+        start = source.find(prefix, start + 1)
+    return nxt, close
 
 
 def slots(value, op_name: bool = False):
@@ -220,41 +232,21 @@ class Grounding:
         return m
 
     def _text(self, prefix: str) -> np.ndarray:
-        """Continuations of ``prefix`` where it occurs in the source from a word boundary;
-        the closing quote where an occurrence ends at one."""
-        src, n = self.source, len(prefix)
-        nxt, close = set(), False
-        start = src.find(prefix)
-        while start != -1:
-            end = start + n
-            if boundary(src, start):
-                if end < len(src) and src[end] not in '"\\':
-                    nxt.add(src[end])
-                if n and boundary(src, end):
-                    close = True
-            start = src.find(prefix, start + 1)
-        return self._chars(nxt | ({'"'} if close else set()))
+        """Continuations of ``prefix`` where it occurs in the source from a word boundary
+        (not a quote or backslash, which the text would have to escape); the closing quote
+        where an occurrence ends at one."""
+        nxt, close = continuations(self.source, prefix)
+        return self._chars((nxt - set('"\\')) | ({'"'} if close else set()))
 
     def _bytes(self, prefix: str) -> np.ndarray:
         """Hex digits that continue ``prefix`` as a hex run of the source or as the UTF-8 of
         a stretch of it from a word boundary; the literal may end (any non-word character)
         where such a spelling ends."""
-        n = len(prefix)
+        n, odd = len(prefix), len(prefix) % 2
         nxt = {h[n] for h in self.hex_runs if len(h) > n and h.startswith(prefix)}
-        close = prefix in self.hex_runs
-        src, whole = self.source.encode(), bytes.fromhex(prefix[:n - n % 2])
-        start = src.find(whole)
-        while start != -1:
-            end = start + len(whole)
-            if byte_boundary(src, start):
-                if end < len(src):
-                    pair = f"{src[end]:02x}"
-                    if n % 2 == 0:
-                        nxt.add(pair[0])
-                    elif pair[0] == prefix[-1].lower():
-                        nxt.add(pair[1])
-                if n and n % 2 == 0 and byte_boundary(src, end):
-                    close = True
-            start = src.find(whole, start + 1)
+        whole = as_chars(bytes.fromhex(prefix[:n - odd]))  # the bytes written so far
+        follow, ends = continuations(as_chars(self.source.encode()), whole)
+        pairs = {f"{ord(c):02x}" for c in follow}  # the next byte, as two hex digits
+        nxt |= {p[1] for p in pairs if p[0] == prefix[-1].lower()} if odd else {p[0] for p in pairs}
         m = self._chars(nxt)
-        return m | ~self.sh.ident if close else m
+        return m | ~self.sh.ident if prefix in self.hex_runs or (ends and not odd) else m
