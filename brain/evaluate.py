@@ -32,6 +32,7 @@ decoding are both deterministic for a checkpoint and corpus.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections import Counter, defaultdict
@@ -132,7 +133,8 @@ def score_lcr(out: str, target: str) -> dict:
     return scores
 
 
-def round_trip(model, tok, english, batch_size, beam=1) -> list[tuple[str, str | None]]:
+def round_trip(model, tok, english, batch_size, beam=1,
+               segment=True) -> list[tuple[str, str | None]]:
     """``(lcr, error)`` per text: the model's English translated back to LC-R. English the
     model cannot read as an ``en2lcr`` prompt (empty, too long for its positions, unknown
     characters) is not translated: ``("", why)``, scored as a failed round trip."""
@@ -144,13 +146,13 @@ def round_trip(model, tok, english, batch_size, beam=1) -> list[tuple[str, str |
             results.append(None)
         except (InputError, UnknownTaskError) as e:
             results.append(("", str(e)))
-    back = iter(translate(model, tok, readable, "en2lcr", batch_size=batch_size, beam=beam)
-                if readable else [])
+    back = iter(translate(model, tok, readable, "en2lcr", batch_size=batch_size, beam=beam,
+                          segment=segment) if readable else [])
     return [r if r is not None else (next(back), None) for r in results]
 
 
 def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
-             beam=DEFAULT_BEAM) -> list[dict]:
+             beam=DEFAULT_BEAM, segment=True) -> list[dict]:
     """One result dict per held-out record (outputs and per-record scores)."""
     groups = defaultdict(list)
     for r in held:
@@ -163,16 +165,16 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
         nn = NearestNeighbour([r for r in train if r["task"] == task])
         sources = [r["source"] for r in recs]
         try:
-            outs = translate(model, tok, sources, task, batch_size=batch_size, beam=beam)
-            greedy = (translate(model, tok, sources, task, batch_size=batch_size)
-                      if beam > 1 and task in LCR_OUTPUT_TASKS else None)
-            raw = (translate(model, tok, sources, task, constrain=False, batch_size=batch_size)
-                   if task in LCR_OUTPUT_TASKS else outs)
-            free = (translate(model, tok, sources, task, ground=False, batch_size=batch_size)
-                    if task in GROUNDED_TASKS else None)
+            run = functools.partial(translate, model, tok, sources, task,
+                                    batch_size=batch_size, segment=segment)
+            outs = run(beam=beam)
+            greedy = run() if beam > 1 and task in LCR_OUTPUT_TASKS else None
+            raw = run(constrain=False) if task in LCR_OUTPUT_TASKS else outs
+            free = run(ground=False) if task in GROUNDED_TASKS else None
         except InputError as e:  # a record the model cannot read: a corpus/model mismatch
             raise ValueError(f"phase {phase} {task}: {e}") from None
-        back = round_trip(model, tok, outs, batch_size, beam) if task == "lcr2en" else None
+        back = (round_trip(model, tok, outs, batch_size, beam, segment) if task == "lcr2en"
+                else None)
         for i, r in enumerate(recs):
             res = {"id": r["id"], "phase": phase, "task": task, "op": r.get("op", ""),
                    "source": r["source"], "target": r["target"], "output": outs[i],
@@ -307,6 +309,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--beam", type=int, default=DEFAULT_BEAM,
                     help=f"beam width of the main outputs (default {DEFAULT_BEAM}; 1 = greedy)")
+    ap.add_argument("--no-segment", action="store_true",
+                    help="decode English programs whole, not clause by clause")
     args = ap.parse_args(argv)
     if args.beam < 1 or args.batch_size < 1:
         ap.error("--beam and --batch-size must be at least 1")
@@ -322,12 +326,13 @@ def main(argv=None) -> int:
         model, tok, config = load(args.checkpoint, device=args.device)
         corpus_warning(config)
         results = evaluate(model, tok, held, train, batch_size=args.batch_size,
-                           limit=args.limit, beam=args.beam)
+                           limit=args.limit, beam=args.beam, segment=not args.no_segment)
     except (CheckpointError, FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     meta = {"split": args.split, "checkpoint": str(args.checkpoint),
-            "corpora": args.corpora, "limit": args.limit, "beam": args.beam}
+            "corpora": args.corpora, "limit": args.limit, "beam": args.beam,
+            "segment": not args.no_segment}
     summary = summarise(results)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"meta": meta, **summary, "results": results},

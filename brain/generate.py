@@ -7,6 +7,7 @@
     python -m brain.generate --strict "..."          # follow the operation catalogue too
     python -m brain.generate --no-ground "..."       # slot values need not come from the input
     python -m brain.generate --beam 1 "..."          # greedy: faster, less accurate
+    python -m brain.generate --no-segment "..."      # decode programs whole
 
 Defaults: the checkpoint in ``checkpoints/`` (``checkpoints/final`` works too) and task
 ``en2lcr``. For tasks whose output is LC-R the decoder is grammar-constrained unless
@@ -14,7 +15,8 @@ Defaults: the checkpoint in ``checkpoints/`` (``checkpoints/final`` works too) a
 ``fix`` handles, keys, numbers, texts and bytes are spelled as in the input unless
 ``--no-ground`` (see ``brain.ground``). Beam search with ``--beam`` hypotheses per input
 (default 4, see ``brain.beam``; ``--beam 1`` is greedy decoding); outputs are
-deterministic either way.
+deterministic either way. An English program the model reads as a ``block`` is translated
+clause by clause unless ``--no-segment`` (see ``brain.segment``).
 Bad input (an empty line, a character the model has no token for, a line longer than the
 model's positions) is reported as ``WHERE: error: ...`` for every bad line, exit status 2,
 and nothing is generated.
@@ -29,6 +31,7 @@ from brain.beam import beam_generate
 from brain.checkpoint import add_device_option
 from brain.constraint import make_constraints
 from brain.ground import GROUNDED_TASKS
+from brain.segment import SEGMENTED_TASKS, by_clauses
 from brain.tokenizer import LCR_OUTPUT_TASKS
 
 DEFAULT_CHECKPOINT = "checkpoints"
@@ -74,13 +77,21 @@ def encode_all(tok, task: str, sources, block_size: int, where=None) -> list[lis
 
 def translate(model, tok, sources, task: str = "en2lcr", *, constrain: bool = True,
               strict: bool = False, ground: bool = True, batch_size: int | None = None,
-              max_new_tokens: int | None = None, where=None, beam: int = 1) -> list[str]:
+              max_new_tokens: int | None = None, where=None, beam: int = 1,
+              segment: bool = True) -> list[str]:
     """Outputs for ``sources`` in input order (raises ``InputError`` on bad input).
     ``ground``: with the constraint, slot values are spelled as in the source (tasks where
     that holds, ``brain.ground.GROUNDED_TASKS``). ``beam`` > 1: beam search, with about
-    ``batch_size`` hypotheses (``batch_size // beam`` inputs) decoded together."""
+    ``batch_size`` hypotheses (``batch_size // beam`` inputs) decoded together.
+    ``segment``: programs are translated clause by clause (``brain.segment``)."""
     block = model.config.block_size
     prompts = encode_all(tok, task, sources, block, where)
+    if segment and task in SEGMENTED_TASKS:
+        def whole(texts):
+            return translate(model, tok, texts, task, constrain=constrain, strict=strict,
+                             ground=ground, batch_size=batch_size, beam=beam,
+                             max_new_tokens=max_new_tokens, segment=False)
+        return by_clauses(model, tok, list(sources), prompts, whole)
     max_new = max_new_tokens or block
     cons = None
     if constrain and task in LCR_OUTPUT_TASKS:
@@ -127,6 +138,8 @@ def main(argv=None) -> int:
     ap.add_argument("--strict", action="store_true", help="constrain by the catalogue too")
     ap.add_argument("--no-ground", action="store_true",
                     help="let handles, numbers and texts differ from the input (en2lcr, fix)")
+    ap.add_argument("--no-segment", action="store_true",
+                    help="decode programs whole, not clause by clause (en2lcr)")
     args = ap.parse_args(argv)
     if args.input is not None and args.text:
         ap.error("give texts as arguments or --input, not both")
@@ -145,7 +158,8 @@ def main(argv=None) -> int:
         outs = translate(model, tok, sources, args.task, constrain=not args.no_constrain,
                          strict=args.strict, ground=not args.no_ground,
                          batch_size=args.batch_size, beam=args.beam,
-                         max_new_tokens=args.max_new_tokens, where=where)
+                         max_new_tokens=args.max_new_tokens, where=where,
+                         segment=not args.no_segment)
     except InputError as e:
         print(e, file=sys.stderr)
         return 2

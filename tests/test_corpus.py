@@ -132,9 +132,30 @@ def test_en2lcr_majority_and_phase_contents(corpus):
     tasks4 = {r["task"] for r in corpus[4]}
     assert {"en2lcr", "lcr2en", "fix", "lcr2hlxl", "hlxl2lcr", "lcr2lcb"} <= tasks4
     for r in corpus[3]:
-        if not r["replay"]:
+        if not r["replay"] and r["frame"] != "clause":
             assert 30 <= len(r["source"].split()) <= 100
             assert 200 <= len(r["lcr"]) <= 700 and 10 <= r["n_ops"] <= 20
+
+
+def test_training_programs_give_their_clauses_as_records(corpus):
+    """Phase 3: each training program's clauses (read by the program frames) pair with its
+    block's statements, in order, and every clause record is one of those pairs."""
+    from lcr.corpus.clauses import split_program
+
+    own = [r for r in corpus[3] if not r["replay"]]
+    pairs = set()
+    for r in own:
+        if r["frame"] == "program":
+            statements = [dumps(v) for _, v in parse(r["target"]).fields[1:]]
+            clauses = split_program(r["source"])
+            assert clauses is not None and len(clauses) == len(statements), r["id"]
+            if r["split"] == "train":
+                pairs.update(zip(clauses, statements, strict=True))
+    clause_records = [r for r in own if r["frame"] == "clause"]
+    assert len(clause_records) >= 0.6 * len(pairs)  # the rest landed in val or test
+    for r in clause_records:
+        assert r["split"] == "train" and r["task"] == "en2lcr", r["id"]
+        assert (r["source"], r["target"]) in pairs, r["id"]
 
 
 def test_lcr2en_is_a_function_of_the_lcr(records):
@@ -226,7 +247,8 @@ def test_full_compile_meets_floors_quickly(tmp_path):
     stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
     for s in stats["phases"].values():
         assert s["records"] - s["replay"] >= s["floor"]
-    assert stats["phases"]["3"]["lcr_chars"]["median"] >= 200
+    programs = sorted(r["lcr_chars"] for r in _load(tmp_path)[3] if r["frame"] == "program")
+    assert programs[len(programs) // 2] >= 200  # long programs (beside their clauses)
 
 
 def test_every_slot_of_a_translation_is_spelled_in_its_source(records):

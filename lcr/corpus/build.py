@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import random
 
+from lcr.corpus.clauses import split_program
 from lcr.corpus.records import (
     MAX_PAIR_CHARS,
     TASKS,
@@ -26,6 +27,7 @@ from lcr.corpus.records import (
     top_op,
 )
 from lcr.corpus.splits import GEN_BOOST, GEN_RULES, Splitter
+from lcr.parser import parse
 from lcr.printer import dumps
 from lcr.progress import Progress
 
@@ -35,19 +37,25 @@ from lcr.progress import Progress
 # the train split. The model needs far more examples than the held-out splits need (it
 # memorises 6,000 and learns to copy from 30,000), and drawing the extras after the base
 # records leaves val, test and gen exactly those of the first ``size`` draws.
+# ``clauses``: the statement clauses of every training program (read by
+# ``lcr.corpus.clauses``) become en2lcr records too, frame ``clause``, where they land in the
+# train split. One epoch of whole programs taught the model no statement (phase-3 val, the
+# clauses translated one by one: 9% right), and ``brain.segment`` translates a program
+# clause by clause.
 PHASES = {
     1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
     2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
     3: {"module": "lcr.corpus.phase3", "size": 4800, "floor": 400, "train_extra": 0,
-        "limits": {"words": (30, 100), "lcr_chars": (200, 700)}},
+        "limits": {"words": (30, 100), "lcr_chars": (200, 700)}, "clauses": True},
     4: {"module": "lcr.corpus.phase4", "size": 6000, "floor": 500, "train_extra": 4},
 }
 # The compiler's output format: raise it whenever the same seed and scale would now give
 # other files, so that corpora compiled by older code are noticed and recompiled
 # (brain.data.ensure_corpora). 2: train-only extra draws (train_extra). 3: larger
 # vocabularies for the frames whose distinct sources had run out (compute, execute, navigate,
-# the single-path and single-collection operations; docs/corpus.md).
-FORMAT = 3
+# the single-path and single-collection operations; docs/corpus.md). 4: the clauses of
+# phase 3's training programs as records of their own (``clauses``).
+FORMAT = 4
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
 # (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/brain.md).
@@ -116,12 +124,31 @@ class PhaseBuilder:
         progress.close()
         return out
 
-    def _record(self, task, source, target, lcr, value, frame, phrase, line, style):
+    def clauses(self, programs: list[dict]) -> list[tuple[dict, object]]:
+        """en2lcr records pairing each program's clauses with its block's statements."""
+        out = []
+        for r in programs:
+            statements = [v for _, v in parse(r["target"]).fields[1:]]
+            clauses = split_program(r["source"]) or []
+            if len(clauses) != len(statements):
+                raise CompileError(f"{r['id']}: {len(clauses)} clauses read in {r['source']!r} "
+                                   f"(templates/en/program.txt) for {len(statements)} "
+                                   "statements; a clause may not contain ';' or '. '")
+            for clause, value in zip(clauses, statements, strict=True):
+                lcr = dumps(value)
+                rec = self._record("en2lcr", clause, lcr, lcr, value, "clause", None, None,
+                                   r["style"], limits=False)
+                if rec is not None:
+                    out.append((rec, value))
+        return out
+
+    def _record(self, task, source, target, lcr, value, frame, phrase, line, style,
+                limits=True):
         check_pair(task, source, target, lcr, value, frame, phrase, line)
         if len(source) + len(target) > MAX_PAIR_CHARS:
             self.dropped["too_long"] += 1
             return None
-        if not _within(self.spec.get("limits"), task, source, lcr):
+        if limits and not _within(self.spec.get("limits"), task, source, lcr):
             self.dropped["outside_limits"] += 1
             return None
         key = (task, source)
@@ -166,9 +193,17 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
         kept = [r for r in extra if r["split"] == "train"]  # extras only add training data
         builder.dropped["extra_not_train"] = len(extra) - len(kept)
         phases[phase] += kept
+        # replay is a share of the phase's drawn records: clauses are parts of them
+        own = sum(1 for r in phases[phase] if r["split"] == "train")
+        if PHASES[phase].get("clauses"):
+            programs = [r for r in phases[phase] if r["split"] == "train"
+                        and r["task"] == "en2lcr" and r["frame"] == "program"]
+            clauses = _with_splits(builder.clauses(programs), phase, len(phases[phase]),
+                                   splitter)
+            phases[phase] += [r for r in clauses if r["split"] == "train"]
+            builder.dropped["clause_not_train"] = sum(r["split"] != "train" for r in clauses)
         pool = [r for p in range(1, phase) for r in phases[p]
                 if r["split"] == "train" and not r["replay"]]
-        own = sum(1 for r in phases[phase] if r["split"] == "train")
         rng = random.Random(f"lcr-replay:{seed}:{phase}")
         replay = rng.sample(pool, min(round(REPLAY_SHARE * own), len(pool))) if pool else []
         replay.sort(key=lambda r: r["id"])

@@ -1,0 +1,74 @@
+"""Translate programs clause by clause: each statement on its own, then one ``block``.
+
+A program's English (phase 3: 3-6 statements, 200-700 characters of LC-R) joins one clause
+per statement with a program frame (``First, ... Then ... Finally, ...``, ``...; ...``).
+Decoded whole, the model must keep track of which clause comes next over hundreds of
+characters, and the shipped models never got a whole program right (phase-3 test exact 0%).
+``lcr.corpus.clauses.split_program`` reads the clauses back; each is translated as a text of
+its own (the corpus trains on every training program's clauses: frame ``clause``), and the
+statements become ``🜊1000🜁0 "block"🜁1 S1🜁2 S2…🜂``, printed canonically.
+
+Splitting is a reading, not a decision: ``a; b`` may as well be a pipeline or a match. So
+a text goes clause by clause only when it splits *and* the model, reading the whole text,
+would begin its answer with ``🜊1000🜁0 "block"`` (greedy, one forward pass over the prompt
+and that prefix). Everything else is decoded whole, as before.
+
+    >>> outs = by_clauses(model, tok, sources, prompts, decode)   # brain.generate.translate
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lcr import dumps, op, parse
+from lcr.corpus.clauses import split_program
+from lcr.errors import LCRError
+
+SEGMENTED_TASKS = frozenset({"en2lcr"})
+BLOCK = '🜊1000🜁0 "block"'
+
+
+@torch.no_grad()
+def starts_block(model, tok, prompt: list[int]) -> bool:
+    """Whether greedy decoding of ``prompt`` begins with ``BLOCK``."""
+    prefix = tok.encode(BLOCK)
+    ids = prompt + prefix[:-1]
+    if len(ids) > model.config.block_size:
+        return False
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    logits, _ = model(torch.tensor([ids], device=device))  # (1, T, vocab)
+    model.train(was_training)
+    guess = logits[0, len(prompt) - 1:].argmax(-1).tolist()  # (len(prefix),)
+    return guess == prefix
+
+
+def block_of(statements: list[str]) -> str:
+    """The ``block`` of the translated statements: printed canonically where every one is
+    LC-R, else (unconstrained outputs) the same layout as text, so the output still shows
+    what the model wrote."""
+    try:
+        return dumps(op("block", *(parse(s) for s in statements)))
+    except LCRError:
+        return BLOCK + "".join(f"🜁{i} {s}" for i, s in enumerate(statements, 1)) + "🜂"
+
+
+def by_clauses(model, tok, sources: list[str], prompts: list[list[int]], decode) -> list[str]:
+    """Outputs for ``sources`` (their ``prompts`` already encoded): programs clause by clause,
+    the rest whole. ``decode(texts) -> outputs`` translates plain texts; it is called at
+    most twice (whole texts, then all clauses together), so batching stays as wide."""
+    clauses: dict[int, list[str]] = {}
+    for i, (s, p) in enumerate(zip(sources, prompts, strict=True)):
+        parts = split_program(s)
+        if parts and starts_block(model, tok, p):
+            clauses[i] = parts
+    whole = [i for i in range(len(sources)) if i not in clauses]
+    outs: list[str | None] = [None] * len(sources)
+    for i, o in zip(whole, decode([sources[i] for i in whole]) if whole else [], strict=True):
+        outs[i] = o
+    flat = [c for parts in clauses.values() for c in parts]
+    done = iter(decode(flat) if flat else [])
+    for i, parts in clauses.items():
+        outs[i] = block_of([next(done) for _ in parts])
+    return outs

@@ -1,0 +1,94 @@
+"""Programs clause by clause: the program frames read back their clauses
+(``lcr.corpus.clauses``), the model's first characters decide what is a program, and the
+clauses' translations become one canonical ``block`` (``brain.segment``)."""
+
+import pytest
+import torch
+
+from brain import segment
+from brain.generate import translate
+from brain.tokenizer import CharTokenizer
+from lcr import dumps, op, parse
+from lcr.corpus.clauses import split_program
+from lcr.corpus.render import Phrase, phrasebook
+from tests.random_models import random_model
+
+CLAUSES = ["let total be 0", "repeat while index < 19: increment index and add one to steps",
+           "for each entry in servers, append entry to buffer", 'say "all good"',
+           "invoke summarize_tree(transactions)", "store 3.5 in notes.md"]
+
+
+@pytest.mark.parametrize("line", range(len(phrasebook().lines("program"))))
+@pytest.mark.parametrize("n", [2, 3, 6])
+def test_every_program_frame_reads_back_its_clauses(line, n):
+    text, _ = phrasebook().render(Phrase("program", {"stmts": CLAUSES[:n]}), None, index=line)
+    assert split_program(text) == CLAUSES[:n], text
+
+
+@pytest.mark.parametrize("text, clauses", [
+    ("read config.yaml", None),
+    ("First, read config.yaml.", None),  # one clause is not a program
+    ("let x be 1; log x", ["let x be 1", "log x"]),
+    ("Write a program that does this: let x be 1; log x.", ["let x be 1", "log x"]),
+    ("1. let x be 10 2. log x", ["let x be 10", "log x"]),
+])
+def test_split_program_takes_the_most_specific_frame(text, clauses):
+    assert split_program(text) == clauses
+
+
+def test_block_of_prints_canonically_and_keeps_what_is_not_lcr():
+    a, b = '🜊1000🜁0 "log"🜁1 ⟁x🜂', '🜊1000🜁0 "return"🜁1  ⟁x 🜂'
+    assert segment.block_of([a, b]) == dumps(op("block", parse(a), parse(b)))
+    assert segment.block_of([a, "🜊oops"]) == f'{segment.BLOCK}🜁1 {a}🜁2 🜊oops🜂'
+
+
+class Scripted(torch.nn.Module):
+    """A stand-in model whose greedy answer to any prompt is ``answer``."""
+
+    def __init__(self, tok, answer):
+        super().__init__()
+        self.tok, self.answer = tok, tok.encode(answer)
+        self.config = type("C", (), {"block_size": 512})()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, idx):
+        B, T = idx.shape
+        start = idx[0].tolist().index(self.tok.sep) + 1  # first answer position
+        logits = torch.zeros(B, T, len(self.tok))
+        for t in range(start - 1, T):
+            k = t - start + 1
+            if k < len(self.answer):
+                logits[:, t, self.answer[k]] = 1.0
+        return logits, None
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ('🜊1000🜁0 "block"🜁1 🜊1000🜁0 "log"🜁1 ⟁x🜂🜂', True),
+    ('🜊1000🜁0 "block"', True),
+    ('🜊1000🜁0 "blocks"🜂', False),
+    ('🜊1000🜁0 "pipeline"🜁1 ⟁x🜂', False),
+    ("🜃1, 2🜄", False),
+])
+def test_starts_block_reads_the_models_greedy_first_characters(answer, expected):
+    tok = CharTokenizer()
+    prompt = tok.encode_prompt("en2lcr", "let x be 1; log x")
+    assert segment.starts_block(Scripted(tok, answer), tok, prompt) is expected
+
+
+@pytest.mark.parametrize("program", [True, False])
+def test_programs_become_blocks_of_their_clauses_and_order_is_kept(monkeypatch, program):
+    tok, model = CharTokenizer(), random_model(1, 1.0)
+    sources = ["let x be 1; log x", "read config.yaml", "First, let y be 2. Then log y. "
+               "Finally, return y.", "a b"]
+    monkeypatch.setattr(segment, "starts_block", lambda *a: program)
+    outs = translate(model, tok, sources, max_new_tokens=30)
+    whole = translate(model, tok, sources, max_new_tokens=30, segment=False)
+    pieces = translate(model, tok, ["let x be 1", "log x", "let y be 2", "log y", "return y"],
+                       max_new_tokens=30)
+    assert [outs[1], outs[3]] == [whole[1], whole[3]]
+    if program:
+        assert outs[0] == segment.block_of(pieces[:2])
+        assert outs[2] == segment.block_of(pieces[2:])
+        assert parse(outs[2]).fields[0][1].value == "block"
+    else:
+        assert outs == whole
