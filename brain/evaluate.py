@@ -275,7 +275,10 @@ def markdown(summary, results, meta) -> str:
              "hlxl2lcr and fix slot values grounded in the source); the rest greedy: "
              "`exact_greedy` with the same constraint; `exact_grammar` with the grammar alone; "
              "`valid_raw`/`exact_raw` without any constraint; "
-             "`baseline_*`: nearest training example.", "",
+             "`baseline_*`: nearest training example. English programs the model starts "
+             "as a `block` are translated clause by clause (brain.segment)"
+             + ("" if meta.get("segment", True) else ": not in this run (--no-segment)")
+             + ".", "",
              "| phase | task | " + " | ".join(cols) + " |",
              "|---|---|" + "---|" * len(cols)]
     for row in summary["by_task"]:

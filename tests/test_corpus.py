@@ -158,6 +158,17 @@ def test_training_programs_give_their_clauses_as_records(corpus):
         assert (r["source"], r["target"]) in pairs, r["id"]
 
 
+def test_phase4_replays_more_clauses_on_top_of_the_usual_share(corpus):
+    from lcr.corpus.build import PHASES, REPLAY_SHARE
+
+    own = sum(1 for r in corpus[4] if r["split"] == "train" and not r["replay"])
+    replay = [r for r in corpus[4] if r["replay"]]
+    extra = round(PHASES[4]["clause_replay"] * own)
+    assert extra > 0 and len(replay) == round(REPLAY_SHARE * own) + extra
+    assert sum(r["frame"] == "clause" for r in replay) >= extra
+    assert len({r["id"] for r in replay}) == len(replay)  # none replayed twice
+
+
 def test_lcr2en_is_a_function_of_the_lcr(records):
     seen = {}
     for r in records:

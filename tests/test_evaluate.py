@@ -79,6 +79,12 @@ def test_cli_writes_json_and_report(tmp_path, capsys):
     assert "chrf" in lcr2en and "round_trip" in lcr2en
     md = out.with_suffix(".md").read_text(encoding="utf-8")
     assert "| 1 | en2lcr |" in md and "First failures" in md
+    assert data["meta"]["segment"] is True and "--no-segment" not in md
+    assert main(["--checkpoint", str(tmp_path / "ck"), "--corpora", str(corpora),
+                 "--json", str(out), "--no-segment"]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["meta"]["segment"] is False
+    assert "not in this run (--no-segment)" in out.with_suffix(".md").read_text(encoding="utf-8")
 
 
 def test_cli_missing_corpus_is_a_clean_error(tmp_path, capsys):
