@@ -31,6 +31,7 @@ def test_every_program_frame_reads_back_its_clauses(line, n):
     ("let x be 1; log x", ["let x be 1", "log x"]),
     ("Write a program that does this: let x be 1; log x.", ["let x be 1", "log x"]),
     ("1. let x be 10 2. log x", ["let x be 10", "log x"]),
+    ("let x be 1;  ; log x", None),  # a blank clause: not read as a program
 ])
 def test_split_program_takes_the_most_specific_frame(text, clauses):
     assert split_program(text) == clauses

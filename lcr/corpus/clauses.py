@@ -45,7 +45,8 @@ def _frame(line: int, n: int) -> tuple[re.Pattern, int]:
 
 
 def split_program(text: str) -> list[str] | None:
-    """The clauses of ``text`` read as a program of two or more statements, or None.
+    """The clauses of ``text`` read as a program of two or more statements (none of them
+    blank), or None.
     Where several frames fit, the most clauses win, then the frame with most literal text
     (``Write a program that does this: a; b.`` is that frame, not ``a; b`` with clauses
     ``Write a program that does this: a`` and ``b.``)."""
@@ -54,6 +55,8 @@ def split_program(text: str) -> list[str] | None:
         for n in range(2, MAX_CLAUSES + 1):
             rx, literal = _frame(line, n)
             m = rx.match(text)
-            if m and (best is None or (n, literal) > best[0]):
+            if m is None or not all(c.strip() for c in m.groups()):
+                continue
+            if best is None or (n, literal) > best[0]:
                 best = ((n, literal), list(m.groups()))
     return best[1] if best else None
