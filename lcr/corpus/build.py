@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import random
 
-from lcr.corpus.clauses import split_program
+from lcr.corpus.clauses import CLAUSE_FRAME, PROGRAM_FRAME, split_program
 from lcr.corpus.records import (
     MAX_PAIR_CHARS,
     TASKS,
@@ -142,8 +142,8 @@ class PhaseBuilder:
                                    "statements; a clause may not contain ';' or '. '")
             for clause, value in zip(clauses, statements, strict=True):
                 lcr = dumps(value)
-                rec = self._record("en2lcr", clause, lcr, lcr, value, "clause", None, None,
-                                   r["style"], limits=False)
+                rec = self._record("en2lcr", clause, lcr, lcr, value, CLAUSE_FRAME, None,
+                                   None, r["style"], limits=False)
                 if rec is not None:
                     out.append((rec, value))
         return out
@@ -203,7 +203,7 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
         own = sum(1 for r in phases[phase] if r["split"] == "train")
         if PHASES[phase].get("clauses"):
             programs = [r for r in phases[phase] if r["split"] == "train"
-                        and r["task"] == "en2lcr" and r["frame"] == "program"]
+                        and r["task"] == "en2lcr" and r["frame"] == PROGRAM_FRAME]
             clauses = _with_splits(builder.clauses(programs), phase, len(phases[phase]),
                                    splitter)
             phases[phase] += [r for r in clauses if r["split"] == "train"]
@@ -214,7 +214,7 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
         replay = rng.sample(pool, min(round(REPLAY_SHARE * own), len(pool))) if pool else []
         if PHASES[phase].get("clause_replay"):
             chosen = {r["id"] for r in replay}
-            more = [r for r in pool if r["frame"] == "clause" and r["id"] not in chosen]
+            more = [r for r in pool if r["frame"] == CLAUSE_FRAME and r["id"] not in chosen]
             replay += rng.sample(more, min(round(PHASES[phase]["clause_replay"] * own),
                                            len(more)))
         replay.sort(key=lambda r: r["id"])

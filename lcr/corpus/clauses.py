@@ -25,6 +25,8 @@ import re
 
 from lcr.corpus.render import Phrase, phrasebook
 
+PROGRAM_FRAME = "program"  # templates/en/program.txt, and the frame of program records
+CLAUSE_FRAME = "clause"  # the frame of the records the compiler makes of the clauses
 MAX_CLAUSES = 16  # programs have 3-6 statements; more than 16 is read as one text
 # A clause: any characters up to a sentence or statement boundary (". " or ";"), which
 # clauses never contain; keeping it from crossing one keeps the regex linear.
@@ -36,7 +38,7 @@ def _frame(line: int, n: int) -> tuple[re.Pattern, int]:
     """The program frame ``line`` with ``n`` clauses as a regex, and its count of literal
     characters (the more, the more specific the frame)."""
     marks = [f"\x00{i}\x00" for i in range(n)]
-    text, _ = phrasebook().render(Phrase("program", {"stmts": marks}), None, index=line)
+    text, _ = phrasebook().render(Phrase(PROGRAM_FRAME, {"stmts": marks}), None, index=line)
     literal = len(text) - sum(len(m) for m in marks)
     rx = re.escape(text)
     for m in marks:
@@ -51,7 +53,7 @@ def split_program(text: str) -> list[str] | None:
     (``Write a program that does this: a; b.`` is that frame, not ``a; b`` with clauses
     ``Write a program that does this: a`` and ``b.``)."""
     best = None
-    for line in range(len(phrasebook().lines("program"))):
+    for line in range(len(phrasebook().lines(PROGRAM_FRAME))):
         for n in range(2, MAX_CLAUSES + 1):
             rx, literal = _frame(line, n)
             m = rx.match(text)
