@@ -70,7 +70,7 @@ class PhasePlan:
 PHASES = {
     1: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=9),
     2: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=16),
-    3: PhasePlan(epochs=1, patience=1, restart_epochs=1, eval_samples=24, minutes=6),
+    3: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=24, minutes=8),
     4: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=48, minutes=16),
 }
 # Training-time model settings on top of GPTConfig's defaults: no dropout, because with

@@ -46,11 +46,16 @@ from lcr.progress import Progress
 # of its own) otherwise undoes much of phase 3 (phase-3 val, greedy, clause by clause:
 # 40.5% exact after phase 3, 16.5% after phase 4 with the usual replay, 36.0% with 0.15
 # more; phases 1, 2 and 4 within 1.2 points; phase 4 takes about 140 s longer).
+# ``programs``: the share of the phase's training programs kept whole (all of them give their
+# clauses). Whole programs teach only the ``block`` decision once programs are translated
+# clause by clause, yet they were 56% of phase 3's characters and 9% of phase 4's (replay);
+# a quarter of them leaves room for a second epoch of clauses in the same time.
 PHASES = {
     1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
     2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
     3: {"module": "lcr.corpus.phase3", "size": 4800, "floor": 400, "train_extra": 0,
-        "limits": {"words": (30, 100), "lcr_chars": (200, 700)}, "clauses": True},
+        "limits": {"words": (30, 100), "lcr_chars": (200, 700)}, "clauses": True,
+        "programs": 0.25},
     4: {"module": "lcr.corpus.phase4", "size": 6000, "floor": 500, "train_extra": 4,
         "clause_replay": 0.15},
 }
@@ -60,8 +65,9 @@ PHASES = {
 # vocabularies for the frames whose distinct sources had run out (compute, execute, navigate,
 # the single-path and single-collection operations; docs/corpus.md). 4: the clauses of
 # phase 3's training programs as records of their own (``clauses``). 5: phase 4 replays
-# more of them (``clause_replay``).
-FORMAT = 5
+# more of them (``clause_replay``). 6: phase 3 keeps a quarter of its training programs whole
+# (``programs``).
+FORMAT = 6
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
 # (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/brain.md).
@@ -208,6 +214,12 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
                                    splitter)
             phases[phase] += [r for r in clauses if r["split"] == "train"]
             builder.dropped["clause_not_train"] = sum(r["split"] != "train" for r in clauses)
+            if PHASES[phase].get("programs", 1) < 1:
+                rng = random.Random(f"lcr-programs:{seed}:{phase}")
+                gone = {r["id"] for r in programs
+                        if rng.random() >= PHASES[phase]["programs"]}
+                phases[phase] = [r for r in phases[phase] if r["id"] not in gone]
+                builder.dropped["program_clauses_only"] = len(gone)
         pool = [r for p in range(1, phase) for r in phases[p]
                 if r["split"] == "train" and not r["replay"]]
         rng = random.Random(f"lcr-replay:{seed}:{phase}")
