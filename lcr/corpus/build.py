@@ -49,15 +49,15 @@ from lcr.progress import Progress
 # ``programs``: the share of the phase's training programs kept whole (all of them give their
 # clauses). Whole programs teach only the ``block`` decision once programs are translated
 # clause by clause, yet they were 56% of phase 3's characters and 9% of phase 4's (replay);
-# a quarter of them leaves room for a second epoch of clauses in the same time.
+# 15% of them (about 600) leave room for a second epoch of clauses in about the same time.
 PHASES = {
     1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
     2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
     3: {"module": "lcr.corpus.phase3", "size": 4800, "floor": 400, "train_extra": 0,
         "limits": {"words": (30, 100), "lcr_chars": (200, 700)}, "clauses": True,
-        "programs": 0.25},
+        "programs": 0.15},
     4: {"module": "lcr.corpus.phase4", "size": 6000, "floor": 500, "train_extra": 4,
-        "clause_replay": 0.15},
+        "clause_replay": 0.30},
 }
 # The compiler's output format: raise it whenever the same seed and scale would now give
 # other files, so that corpora compiled by older code are noticed and recompiled
@@ -65,8 +65,8 @@ PHASES = {
 # vocabularies for the frames whose distinct sources had run out (compute, execute, navigate,
 # the single-path and single-collection operations; docs/corpus.md). 4: the clauses of
 # phase 3's training programs as records of their own (``clauses``). 5: phase 4 replays
-# more of them (``clause_replay``). 6: phase 3 keeps a quarter of its training programs whole
-# (``programs``).
+# more of them (``clause_replay``). 6: phase 3 keeps 15% of its training programs whole
+# (``programs``) and phase 4 replays twice as many extra clauses.
 FORMAT = 6
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
