@@ -44,22 +44,27 @@ def test_block_of_prints_canonically_and_keeps_what_is_not_lcr():
 
 
 class Scripted(torch.nn.Module):
-    """A stand-in model whose greedy answer to any prompt is ``answer``."""
+    """A stand-in model that answers any prompt with ``answer`` (all but certain of each
+    character) or, given ``other``, with either: where the two part, it is torn evenly
+    between them, and from there on it follows the one written so far."""
 
-    def __init__(self, tok, answer):
+    def __init__(self, tok, answer, other=None):
         super().__init__()
-        self.tok, self.answer = tok, tok.encode(answer)
+        self.tok = tok
+        self.answers = [tok.encode(answer)] + ([tok.encode(other)] if other else [])
         self.config = type("C", (), {"block_size": 512})()
         self.w = torch.nn.Parameter(torch.zeros(1))
 
     def forward(self, idx):
         B, T = idx.shape
-        start = idx[0].tolist().index(self.tok.sep) + 1  # first answer position
+        row = idx[0].tolist()
+        start = row.index(self.tok.sep) + 1  # first answer position
         logits = torch.zeros(B, T, len(self.tok))
         for t in range(start - 1, T):
-            k = t - start + 1
-            if k < len(self.answer):
-                logits[:, t, self.answer[k]] = 1.0
+            written = row[start:t + 1]
+            for a in self.answers:
+                if len(written) < len(a) and a[:len(written)] == written:
+                    logits[:, t, a[len(written)]] = 30.0
         return logits, None
 
 
@@ -70,10 +75,25 @@ class Scripted(torch.nn.Module):
     ('🜊1000🜁0 "pipeline"🜁1 ⟁x🜂', False),
     ("🜃1, 2🜄", False),
 ])
-def test_starts_block_reads_the_models_greedy_first_characters(answer, expected):
+def test_starts_block_reads_the_models_first_characters(answer, expected):
     tok = CharTokenizer()
     prompt = tok.encode_prompt("en2lcr", "let x be 1; log x")
     assert segment.starts_block(Scripted(tok, answer), tok, prompt) is expected
+
+
+@pytest.mark.parametrize("other, expected", [
+    ('🜊1000🜁0 "pipeline"🜁1 ⟁x🜂', True),  # block or pipeline, evenly: 0.5
+    ('🜊1000🜁0 "blocks"🜂', True),  # the same at the closing quote
+    ("🜃1, 2🜄", True),
+])
+def test_a_likely_block_start_counts_even_when_not_the_favourite(other, expected):
+    """Torn evenly between a block and another answer, the block start has probability 0.5
+    (above MIN_BLOCK_PROB), whichever of the two greedy search would take."""
+    tok = CharTokenizer()
+    prompt = tok.encode_prompt("en2lcr", "let x be 1; log x")
+    model = Scripted(tok, '🜊1000🜁0 "block"🜁1 ⟁x🜂', other)
+    assert segment.block_probability(model, tok, prompt) == pytest.approx(0.5, abs=1e-3)
+    assert segment.starts_block(model, tok, prompt) is expected
 
 
 @pytest.mark.parametrize("program", [True, False])
