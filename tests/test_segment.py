@@ -45,13 +45,13 @@ def test_block_of_prints_canonically_and_keeps_what_is_not_lcr():
 
 class Scripted(torch.nn.Module):
     """A stand-in model that answers any prompt with ``answer`` (all but certain of each
-    character) or, given ``other``, with either: where the two part, it is torn evenly
-    between them, and from there on it follows the one written so far."""
+    character) or, given ``others``, with any of them: where they part, it is torn evenly
+    between those that fit what is written so far."""
 
-    def __init__(self, tok, answer, other=None):
+    def __init__(self, tok, answer, *others):
         super().__init__()
         self.tok = tok
-        self.answers = [tok.encode(answer)] + ([tok.encode(other)] if other else [])
+        self.answers = [tok.encode(a) for a in (answer, *others)]
         self.config = type("C", (), {"block_size": 512})()
         self.w = torch.nn.Parameter(torch.zeros(1))
 
@@ -81,18 +81,19 @@ def test_starts_block_reads_the_models_first_characters(answer, expected):
     assert segment.starts_block(Scripted(tok, answer), tok, prompt) is expected
 
 
-@pytest.mark.parametrize("other, expected", [
-    ('🜊1000🜁0 "pipeline"🜁1 ⟁x🜂', True),  # block or pipeline, evenly: 0.5
-    ('🜊1000🜁0 "blocks"🜂', True),  # the same at the closing quote
-    ("🜃1, 2🜄", True),
+@pytest.mark.parametrize("others, expected", [
+    (["pipeline"], True),  # block or pipeline, evenly: 0.5
+    (["pipeline", "match"], True),  # 1/3, still above MIN_BLOCK_PROB (0.3)
+    (["pipeline", "match", "filter"], False),  # 1/4
 ])
-def test_a_likely_block_start_counts_even_when_not_the_favourite(other, expected):
-    """Torn evenly between a block and another answer, the block start has probability 0.5
-    (above MIN_BLOCK_PROB), whichever of the two greedy search would take."""
+def test_a_likely_block_start_counts_even_when_not_the_favourite(others, expected):
+    """The block start counts by its probability, whichever answer greedy search would
+    take: a model torn evenly between a block and k - 1 other operations gives it 1/k."""
     tok = CharTokenizer()
     prompt = tok.encode_prompt("en2lcr", "let x be 1; log x")
-    model = Scripted(tok, '🜊1000🜁0 "block"🜁1 ⟁x🜂', other)
-    assert segment.block_probability(model, tok, prompt) == pytest.approx(0.5, abs=1e-3)
+    model = Scripted(tok, *(f'🜊1000🜁0 "{name}"🜁1 ⟁x🜂' for name in ["block", *others]))
+    p = segment.block_probability(model, tok, prompt)
+    assert p == pytest.approx(1 / (1 + len(others)), abs=1e-3)
     assert segment.starts_block(model, tok, prompt) is expected
 
 

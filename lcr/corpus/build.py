@@ -45,11 +45,14 @@ from lcr.progress import Progress
 # phase's own training records, on top of the usual replay: phase 4 (which has no programs
 # of its own) otherwise undoes much of phase 3 (phase-3 val, greedy, clause by clause:
 # 40.5% exact after phase 3, 16.5% after phase 4 with the usual replay, 36.0% with 0.15
-# more; phases 1, 2 and 4 within 1.2 points; phase 4 takes about 140 s longer).
+# more; phases 1, 2 and 4 within 1.2 points; phase 4 takes about 140 s longer). Since format
+# 6 it is 0.30: with two clause epochs in phase 3 (57.0% after phase 3), 0.15 left 40.5%
+# after phase 4 and 0.30 left 45.5-47.0%, for about 45 s more.
 # ``programs``: the share of the phase's training programs kept whole (all of them give their
 # clauses). Whole programs teach only the ``block`` decision once programs are translated
-# clause by clause, yet they were 56% of phase 3's characters and 9% of phase 4's (replay);
-# 15% of them (about 600) leave room for a second epoch of clauses in about the same time.
+# clause by clause, yet they were 56% of phase 3's characters (and the longest rows, so more
+# of its time); 15% of them (581) leave room for a second epoch of clauses in the same 233 s
+# that one epoch took.
 PHASES = {
     1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
     2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
