@@ -45,6 +45,7 @@ from brain.data import (
 )
 from brain.decode import generate
 from brain.model import GPT, GPTConfig
+from brain.segment import SEGMENTED_TASKS, by_clauses
 from brain.tokenizer import LCR_OUTPUT_TASKS, CharTokenizer, UnknownTaskError
 from brain.trainer import Interrupted, TrainConfig, Trainer, log
 
@@ -157,7 +158,10 @@ def code_revision() -> str:
 
 
 class TaskMetrics:
-    """Per-epoch callback: decode a fixed validation sample, score validity and exact match."""
+    """Per-epoch callback: decode a fixed validation sample, score validity and exact match.
+    Greedy and unconstrained (the bare model's health), with programs clause by clause as
+    ``brain.generate`` translates them (``brain.segment``): decoded whole, a phase-3 program
+    is all but never right, and the sample would show 0% whatever the model learnt."""
 
     def __init__(self, tok, records, n: int, seed: int):
         rng = random.Random(seed)
@@ -178,11 +182,9 @@ class TaskMetrics:
 
         if not self.sample:
             return {}
-        outs = generate(model, self.tok, self.prompts, max_new_tokens=self.max_new,
-                        batch_size=64)
+        outs = self.decode(model)
         stats: dict[str, dict] = {}
-        for rec, ids in zip(self.sample, outs, strict=True):
-            text = self.tok.decode(ids)
+        for rec, text in zip(self.sample, outs, strict=True):
             s = stats.setdefault(rec["task"], {"n": 0, "exact": 0, "valid": 0})
             s["n"] += 1
             s["exact"] += text == rec["target"]
@@ -195,7 +197,7 @@ class TaskMetrics:
         metrics = {task: {"n": s["n"], "exact": s["exact"] / s["n"],
                           **({"valid": s["valid"] / s["n"]} if task in LCR_OUTPUT_TASKS else {})}
                    for task, s in stats.items()}
-        samples = [{"source": r["source"], "output": self.tok.decode(o), "target": r["target"]}
+        samples = [{"source": r["source"], "output": o, "target": r["target"]}
                    for r, o in list(zip(self.sample, outs, strict=True))[:2]]
         for s in samples:
             mark = "ok" if s["output"] == s["target"] else "MISS"
@@ -205,6 +207,26 @@ class TaskMetrics:
             out["val_en2lcr_exact"] = metrics["en2lcr"]["exact"]
             out["val_en2lcr_valid"] = metrics["en2lcr"]["valid"]
         return out
+
+    def decode(self, model) -> list[str]:
+        """The sample's outputs, in order: segmented tasks through ``by_clauses``."""
+        def whole(task, texts):
+            prompts = [self.tok.encode_prompt(task, t) for t in texts]
+            return [self.tok.decode(o) for o in generate(
+                model, self.tok, prompts, max_new_tokens=self.max_new, batch_size=64)]
+
+        outs: list[str | None] = [None] * len(self.sample)
+        for task in sorted({r["task"] for r in self.sample}):
+            rows = [i for i, r in enumerate(self.sample) if r["task"] == task]
+            texts = [self.sample[i]["source"] for i in rows]
+            if task in SEGMENTED_TASKS:
+                got = by_clauses(model, self.tok, texts, [self.prompts[i] for i in rows],
+                                 lambda ts, task=task: whole(task, ts))
+            else:
+                got = whole(task, texts)
+            for i, o in zip(rows, got, strict=True):
+                outs[i] = o
+        return outs
 
 
 def load_phase_data(tok, corpora: Path, phase: int, block: int, max_train, seed):

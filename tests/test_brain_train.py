@@ -187,6 +187,30 @@ def test_cli_trains_two_phases_and_writes_everything(tmp_path, deterministic, to
     assert (out / "final" / "model.safetensors").read_bytes() == before
 
 
+def test_task_metrics_translate_programs_clause_by_clause(monkeypatch):
+    """The per-epoch sample decodes en2lcr as brain.generate does (programs clause by
+    clause, through brain.segment.by_clauses) and every other task whole, in order."""
+    from brain import train
+    from tests.random_models import random_model
+
+    block = '🜊1000🜁0 "block"🜁1 🜊1000🜁0 "log"🜁1 ⟁x🜂🜂'
+    recs = [{"task": "en2lcr", "source": f"let x be {i}; log x", "target": block}
+            for i in range(3)] + [{"task": "lcr2en", "source": block, "target": "log x"}]
+    seen = []
+
+    def by_clauses(model, tok, texts, prompts, decode):
+        seen.extend(texts)
+        return [block] * len(texts)
+
+    monkeypatch.setattr(train, "by_clauses", by_clauses)
+    metrics = train.TaskMetrics(CharTokenizer(), recs, n=8, seed=0)
+    outs = metrics.decode(random_model(0, 1.0))
+    assert sorted(seen) == [r["source"] for r in recs[:3]]
+    assert [o == block for o in outs] == [r["task"] == "en2lcr" for r in metrics.sample]
+    got = metrics(random_model(0, 1.0), 1)["val_metrics"]["en2lcr"]
+    assert got == {"n": 3, "exact": 1.0, "valid": 1.0}
+
+
 def test_epochs_override_is_one_count_or_one_per_phase():
     assert parse_epochs("2") == {1: 2, 2: 2, 3: 2, 4: 2}
     assert parse_epochs("6,6,16,6") == {1: 6, 2: 6, 3: 16, 4: 6}
@@ -195,7 +219,7 @@ def test_epochs_override_is_one_count_or_one_per_phase():
             parse_epochs(bad)
     plan = phase_plan(3, parse_epochs("6,6,16,6"), max_train=100, eval_samples=None)
     assert (plan.epochs, plan.restart_epochs, plan.patience) == (16, 16, 16)
-    assert plan.minutes == PHASES[3].minutes * 16 and plan.max_train == 100
+    assert plan.minutes == PHASES[3].minutes * 16 / PHASES[3].epochs and plan.max_train == 100
     assert plan.eval_samples == PHASES[3].eval_samples and phase_plan(2) == PHASES[2]
 
 
