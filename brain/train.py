@@ -43,9 +43,8 @@ from brain.data import (
     file_sha256,
     read_jsonl,
 )
-from brain.decode import generate
+from brain.generate import translate
 from brain.model import GPT, GPTConfig
-from brain.segment import SEGMENTED_TASKS, by_clauses
 from brain.tokenizer import LCR_OUTPUT_TASKS, CharTokenizer, UnknownTaskError
 from brain.trainer import Interrupted, TrainConfig, Trainer, log
 
@@ -160,8 +159,9 @@ def code_revision() -> str:
 class TaskMetrics:
     """Per-epoch callback: decode a fixed validation sample, score validity and exact match.
     Greedy and unconstrained (the bare model's health), with programs clause by clause as
-    ``brain.generate`` translates them (``brain.segment``): decoded whole, a phase-3 program
-    is all but never right, and the sample would show 0% whatever the model learnt."""
+    ``brain.generate.translate`` translates them (``brain.segment``): decoded whole, a
+    phase-3 program is all but never right, and the sample would show 0% whatever the model
+    learnt."""
 
     def __init__(self, tok, records, n: int, seed: int):
         rng = random.Random(seed)
@@ -174,7 +174,6 @@ class TaskMetrics:
             k = n if task == "en2lcr" else max(1, n // 4)
             self.sample += rng.sample(recs, min(k, len(recs)))
         self.tok = tok
-        self.prompts = [tok.encode_prompt(r["task"], r["source"]) for r in self.sample]
         self.max_new = max((len(r["target"]) for r in self.sample), default=1) + 16
 
     def __call__(self, model, epoch: int) -> dict:
@@ -209,21 +208,13 @@ class TaskMetrics:
         return out
 
     def decode(self, model) -> list[str]:
-        """The sample's outputs, in order: segmented tasks through ``by_clauses``."""
-        def whole(task, texts):
-            prompts = [self.tok.encode_prompt(task, t) for t in texts]
-            return [self.tok.decode(o) for o in generate(
-                model, self.tok, prompts, max_new_tokens=self.max_new, batch_size=64)]
-
+        """The sample's outputs, in order, each task through ``brain.generate.translate``
+        (greedy, unconstrained; en2lcr programs clause by clause)."""
         outs: list[str | None] = [None] * len(self.sample)
         for task in sorted({r["task"] for r in self.sample}):
             rows = [i for i, r in enumerate(self.sample) if r["task"] == task]
-            texts = [self.sample[i]["source"] for i in rows]
-            if task in SEGMENTED_TASKS:
-                got = by_clauses(model, self.tok, texts, [self.prompts[i] for i in rows],
-                                 lambda ts, task=task: whole(task, ts))
-            else:
-                got = whole(task, texts)
+            got = translate(model, self.tok, [self.sample[i]["source"] for i in rows], task,
+                            constrain=False, batch_size=64, max_new_tokens=self.max_new)
             for i, o in zip(rows, got, strict=True):
                 outs[i] = o
         return outs

@@ -190,7 +190,7 @@ def test_cli_trains_two_phases_and_writes_everything(tmp_path, deterministic, to
 def test_task_metrics_translate_programs_clause_by_clause(monkeypatch):
     """The per-epoch sample decodes en2lcr as brain.generate does (programs clause by
     clause, through brain.segment.by_clauses) and every other task whole, in order."""
-    from brain import train
+    from brain import generate, train
     from tests.random_models import random_model
 
     block = '🜊1000🜁0 "block"🜁1 🜊1000🜁0 "log"🜁1 ⟁x🜂🜂'
@@ -202,7 +202,7 @@ def test_task_metrics_translate_programs_clause_by_clause(monkeypatch):
         seen.extend(texts)
         return [block] * len(texts)
 
-    monkeypatch.setattr(train, "by_clauses", by_clauses)
+    monkeypatch.setattr(generate, "by_clauses", by_clauses)
     metrics = train.TaskMetrics(CharTokenizer(), recs, n=8, seed=0)
     outs = metrics.decode(random_model(0, 1.0))
     assert sorted(seen) == [r["source"] for r in recs[:3]]
