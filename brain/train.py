@@ -12,7 +12,8 @@ match beside the loss. Output under ``--out`` (default ``runs/latest/``; the shi
 in ``checkpoints/`` was trained with ``--out checkpoints``)::
 
     phaseN/best/ phaseN/last/   per-phase checkpoints (last/ holds the resume state)
-    final/                      the best model of the latest finished phase (what ships)
+    phaseN/merged/              where the plan merges (phase 4): best averaged with the start
+    final/                      the latest finished phase's model (what ships)
     history.json  loss.png      per-epoch loss, learning rate and task metrics, all phases
 
 Ctrl-C (or SIGTERM) saves the resume state and exits 130; ``--resume`` continues and
@@ -23,9 +24,9 @@ corpus, an unknown task, a missing previous phase) is a one-line error, exit 2.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import torch
 
-from brain import checkpoint
+from brain import checkpoint, merge
 from brain.data import (
     BatchSource,
     DataError,
@@ -44,6 +45,7 @@ from brain.data import (
     read_jsonl,
 )
 from brain.generate import translate
+from brain.history import write_history
 from brain.model import GPT, GPTConfig
 from brain.tokenizer import LCR_OUTPUT_TASKS, CharTokenizer, UnknownTaskError
 from brain.trainer import Interrupted, TrainConfig, Trainer, log
@@ -57,6 +59,9 @@ class PhasePlan:
     eval_samples: int  # en2lcr validation records decoded after each epoch
     max_train: int | None = None  # subsample the train split (None = all of it)
     minutes: float | None = None  # wall-clock cap for the phase
+    # Share of the starting model's weights averaged back into the phase's best model at
+    # its end (brain.merge; 0 = none): what the phase hands on is phaseN/merged/.
+    keep_previous: float = 0.0
 
 
 # The curriculum, as data. Epochs, not minutes, end each phase, so a CPU run with a fixed
@@ -66,12 +71,15 @@ class PhasePlan:
 # Muon's extra cost per step: about 27 minutes in all. One cosine cycle per phase
 # (restart_epochs = epochs; each phase is a warm restart): measured on phase 1, it beat a
 # restart inside the phase (val exact 32% vs 30%). The corpora are large enough
-# (train_extra in lcr.corpus.build) that a few passes suffice.
+# (train_extra in lcr.corpus.build) that a few passes suffice. Phase 4 undoes part of
+# phase 3; keeping a fifth of phase 3's weights wins most of it back at no cost to the
+# other phases (measured on validation: brain.merge's docstring).
 PHASES = {
     1: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=9),
     2: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=16),
     3: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=24, minutes=8),
-    4: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=48, minutes=16),
+    4: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=48, minutes=16,
+                 keep_previous=0.2),
 }
 # Training-time model settings on top of GPTConfig's defaults: no dropout, because with
 # corpora this size and so few epochs there is no over-fitting to fight (measured: phase-1
@@ -252,22 +260,26 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
     plan = phase_plan(phase, args.epochs, max_train=args.max_train,
                       eval_samples=args.eval_samples)
     out = args.out / f"phase{phase}"
+    fresh = phase == 1 or phase == args.phases[0] and args.fresh
+    started_from = None if fresh else phase_result(args.out, phase - 1)
+    if started_from is not None:
+        try:
+            prev_model, prev_tok, _ = checkpoint.load(started_from, device="cpu")
+        except checkpoint.CheckpointError as e:
+            raise checkpoint.CheckpointError(
+                f"phase {phase} starts from phase {phase - 1}'s model: {e} "
+                f"(run --phase {phase - 1} first)") from None
+        if prev_tok.vocab != tok.vocab:
+            raise checkpoint.CheckpointError(
+                f"{started_from}: vocabulary differs from this code's")
     if args.resume and (out / "last").is_dir():  # the model as it was saved, whatever --model
         model, _, _ = checkpoint.load(out / "last", device="cpu")
         model.train()
-    elif phase == 1 or phase == args.phases[0] and args.fresh:
+    elif fresh:
         torch.manual_seed(args.seed)
         model = GPT(GPTConfig(vocab_size=len(tok), **model_overrides))
     else:
-        prev = args.out / f"phase{phase - 1}" / "best"
-        try:
-            model, prev_tok, _ = checkpoint.load(prev, device="cpu")
-        except checkpoint.CheckpointError as e:
-            raise checkpoint.CheckpointError(
-                f"phase {phase} starts from phase {phase - 1}'s best checkpoint: {e} "
-                f"(run --phase {phase - 1} first)") from None
-        if prev_tok.vocab != tok.vocab:
-            raise checkpoint.CheckpointError(f"{prev}: vocabulary differs from this code's")
+        model = prev_model
         model.train()
     block = model.config.block_size
     path, train, val = load_phase_data(tok, args.corpora, phase, block, plan.max_train,
@@ -289,55 +301,30 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
     metrics = TaskMetrics(tok, val, plan.eval_samples, args.seed) if val else None
     trainer = Trainer(model, tok, train_src, val_src, cfg, out, device=args.device,
                       evaluate=metrics, meta=meta, desc=f"phase {phase}")
+    shutil.rmtree(out / "merged", ignore_errors=True)  # stale until this phase ends
     state = trainer.run(resume=args.resume)
-    best, _, best_cfg = checkpoint.load(out / "best", device="cpu")
+    result = out / "best"
     last = state["history"][-1] if state["history"] else {}
+    sample_metrics = {"last_epoch_metrics": last.get("val_metrics")}
+    if plan.keep_previous and started_from is not None:
+        merge.merge(started_from, result, plan.keep_previous, out / "merged", code_revision())
+        result = out / "merged"
+        log(f"phase {phase}: {result} keeps {plan.keep_previous:g} of {started_from}'s weights")
+        if metrics:  # the model that ships is no epoch's: score it on the same sample
+            sample_metrics["merged_metrics"] = metrics(
+                checkpoint.load(result, device=args.device)[0], 0).get("val_metrics")
+    best, _, best_cfg = checkpoint.load(result, device="cpu")
     checkpoint.save(args.out / "final", best, tok,
                     {k: v for k, v in best_cfg.items()
                      if k not in ("format", "model", "tokenizer", "weights_sha256")}
-                    | {"last_epoch_metrics": last.get("val_metrics")})
+                    | sample_metrics)
     return state
 
 
-def write_history(out: Path) -> None:
-    """history.json and loss.png from every phase's resume state under ``out``."""
-    phases = {}
-    for p in PHASES:
-        try:
-            _, state = checkpoint.load_state(out / f"phase{p}" / "last")
-        except checkpoint.CheckpointError:
-            continue
-        phases[str(p)] = {"stop_reason": state["stop_reason"], "epochs": state["history"]}
-    if not phases:
-        return
-    (out / "history.json").write_text(json.dumps({"phases": phases}, indent=1) + "\n")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax2 = ax.twinx()
-    x0, first = 0, next(iter(phases))
-    for p, rec in phases.items():
-        ep, label = rec["epochs"], p == first  # one legend entry per line
-        xs = [x0 + e["epoch"] for e in ep]
-        ax.plot(xs, [e["train_loss"] for e in ep], "b.-", label="train loss" if label else None)
-        ax.plot(xs, [e.get("val_loss") for e in ep], "r.-", label="val loss" if label else None)
-        ax2.plot(xs, [e.get("val_en2lcr_exact") for e in ep], "g.--",
-                 label="val en2lcr exact" if label else None)
-        ax.axvline(x0 + 0.5, color="grey", lw=0.5)
-        ax.text(x0 + 0.6, 0.98, f"phase {p}", transform=ax.get_xaxis_transform(), va="top")
-        x0 += len(ep)
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch (all phases)")
-    ax.set_ylabel("loss per target token")
-    ax2.set_ylabel("exact match")
-    ax2.set_ylim(0, 1.02)
-    fig.legend(loc="upper right")
-    fig.tight_layout()
-    fig.savefig(out / "loss.png", dpi=100)
-    plt.close(fig)
+def phase_result(out: Path, phase: int) -> Path:
+    """The model phase ``phase`` hands on: ``merged/`` where its plan merges, else ``best/``."""
+    merged = out / f"phase{phase}" / "merged"
+    return merged if merged.is_dir() else out / f"phase{phase}" / "best"
 
 
 def main(argv=None) -> int:
@@ -382,9 +369,9 @@ def main(argv=None) -> int:
         ensure_corpora(args.corpora, args.phases)
         for phase in args.phases:
             run_phase(phase, args, tok, DEFAULT_MODEL | args.model)
-            write_history(args.out)
+            write_history(args.out, PHASES)
     except Interrupted as e:
-        write_history(args.out)
+        write_history(args.out, PHASES)
         log(str(e))
         return 130
     except (DataError, UnknownTaskError, checkpoint.CheckpointError) as e:

@@ -2,10 +2,12 @@
 
 import contextlib
 import json
+from dataclasses import replace
 
 import pytest
 import torch
 
+import brain.train
 from brain import checkpoint, synth
 from brain.data import BatchSource, DataError, collate, encode_records, epoch_batches
 from brain.decode import generate
@@ -185,6 +187,27 @@ def test_cli_trains_two_phases_and_writes_everything(tmp_path, deterministic, to
     before = (out / "final" / "model.safetensors").read_bytes()
     assert train_main(args + ["--resume"]) == 0
     assert (out / "final" / "model.safetensors").read_bytes() == before
+
+
+def test_a_merging_phase_hands_on_its_best_averaged_with_its_start(tmp_path, deterministic,
+                                                                   torch_settings, monkeypatch):
+    monkeypatch.setitem(brain.train.PHASES, 2, replace(PHASES[2], keep_previous=0.25))
+    corpora = tmp_path / "corpora"
+    synth.write_corpora(corpora, 30)
+    out = tmp_path / "ck"
+    assert train_main(["--corpora", str(corpora), "--out", str(out), "--phase", "1-2",
+                       "--epochs", "1", "--eval-samples", "2", "--model",
+                       "n_layer=1,n_head=2,n_embd=32,n_ffn=64,block_size=400"]) == 0
+    start = checkpoint.model_tensors(checkpoint.load(out / "phase1" / "best")[0])
+    best = checkpoint.model_tensors(checkpoint.load(out / "phase2" / "best")[0])
+    model, _, config = checkpoint.load(out / "final")
+    got = checkpoint.model_tensors(model)
+    assert any(not torch.equal(start[k], best[k]) for k in best)
+    for k in best:
+        assert torch.allclose(got[k], 0.25 * start[k] + 0.75 * best[k], atol=1e-6), k
+    assert config["merged"]["keep_previous"] == 0.25 and config["phase"] == 2
+    assert set(config["merged_metrics"]) == set(config["last_epoch_metrics"])
+    assert (out / "phase2" / "merged").is_dir() and not (out / "phase1" / "merged").exists()
 
 
 def test_task_metrics_translate_programs_clause_by_clause(monkeypatch):

@@ -1,0 +1,104 @@
+"""Weight interpolation between a phase's model and the model it started from.
+
+    python -m brain.merge PREVIOUS TUNED --keep 0.2 --out DIR
+
+writes ``keep * PREVIOUS + (1 - keep) * TUNED``, tensor by tensor, as a checkpoint in DIR.
+``brain.train`` does this at the end of a phase whose plan has ``keep_previous > 0`` (phase
+4: ``phase4/merged/``, which becomes ``final/``); the command is for calibrating ``keep``
+and for re-deriving a shipped model from its two parents.
+
+Why: each phase fine-tunes the previous phase's weights, and phase 4 undoes part of what
+phase 3 taught (the session-8 model: 57% of phase-3 validation programs right after phase
+3, 47% after phase 4). Models fine-tuned from one another stay in one basin of the loss, so
+a point on the line between them keeps much of both (WiSE-FT, Wortsman et al. 2022; model
+soups). Measured on the session-8 model (greedy, validation, phases 1 / 2 / 4 whole splits,
+phase 3 the first 200 programs), keeping this much of phase 3's weights in phase 4's:
+
+    keep   phase 1   phase 2   phase 4   phase 3 (statements)
+    0      91.3      94.6      94.1      47.0 (82.1)
+    0.15   91.5      94.4      94.7      50.5 (84.5)
+    0.2    91.5      94.6      94.4      51.5 (85.0)
+    0.25   91.3      94.4      92.9      -    (whole split: 53.7, against 52.0 at 0.2)
+    0.3    90.8      93.9      92.9      53.5 (86.4)
+    0.5    88.5      90.6      87.3      57.0 (88.1)
+
+0.2 loses nothing on phases 1, 2 and 4 (beam 4: the same 91.5 / 94.8 / 95.3) and gains
+3.6 points on the whole phase-3 split with beam 4 (51.5 -> 55.1%). Mixing in phase 2's
+weights as well lifts phase 1 (93.0 at 0.1) but costs phase 3 more (45.5), so only the
+previous phase is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from brain import checkpoint
+
+
+def interpolate(previous: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor],
+                keep: float) -> dict[str, torch.Tensor]:
+    """``keep * previous + (1 - keep) * tuned`` for every floating-point tensor (computed in
+    float32, stored in the tuned tensor's dtype); other tensors are the tuned ones."""
+    if previous.keys() != tuned.keys():
+        raise checkpoint.CheckpointError("the two models have different tensors")
+    out = {}
+    for k, t in tuned.items():
+        p = previous[k]
+        if p.shape != t.shape:
+            raise checkpoint.CheckpointError(f"{k}: shape {tuple(p.shape)} vs {tuple(t.shape)}")
+        out[k] = (keep * p.float() + (1 - keep) * t.float()).to(t.dtype) \
+            if t.is_floating_point() else t
+    return out
+
+
+def merge(previous_dir, tuned_dir, keep: float, out_dir, code_revision: str | None = None
+          ) -> dict:
+    """Write the interpolated checkpoint to ``out_dir``; its config is the tuned model's
+    metadata plus ``merged`` (both parents, their weight checksums, ``keep`` and the code
+    revision that merged them)."""
+    if not 0 <= keep <= 1:
+        raise ValueError(f"keep must be within 0-1, got {keep}")
+    prev, prev_tok, prev_cfg = checkpoint.load(previous_dir, device="cpu")
+    tuned, tok, cfg = checkpoint.load(tuned_dir, device="cpu")
+    if prev_tok.vocab != tok.vocab or prev.config != tuned.config:
+        raise checkpoint.CheckpointError(
+            f"{previous_dir} and {tuned_dir}: different model config or vocabulary")
+    weights = interpolate(checkpoint.model_tensors(prev), checkpoint.model_tensors(tuned), keep)
+    with torch.no_grad():
+        for k, t in tuned.state_dict().items():
+            if k in weights:
+                t.copy_(weights[k])
+    merged = {"keep_previous": keep,
+              "previous": {"dir": str(previous_dir), "weights_sha256": prev_cfg["weights_sha256"]},
+              "tuned": {"dir": str(tuned_dir), "weights_sha256": cfg["weights_sha256"]},
+              **({"code_revision": code_revision} if code_revision else {})}
+    kept = {k: v for k, v in cfg.items()
+            if k not in ("format", "model", "tokenizer", "weights_sha256")}
+    checkpoint.save(out_dir, tuned, tok, kept | {"merged": merged})
+    return merged
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m brain.merge",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("previous", type=Path, help="the checkpoint the tuned one started from")
+    ap.add_argument("tuned", type=Path, help="the fine-tuned checkpoint")
+    ap.add_argument("--keep", type=float, required=True,
+                    help="share of the previous model's weights, 0-1")
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    try:
+        merge(args.previous, args.tuned, args.keep, args.out)
+    except (ValueError, checkpoint.CheckpointError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({args.keep} x {args.previous} + {1 - args.keep:g} x {args.tuned})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
