@@ -1,31 +1,38 @@
 """Weight interpolation between a phase's model and the model it started from.
 
-    python -m brain.merge PREVIOUS TUNED --keep 0.2 --out DIR
+    python -m brain.merge PREVIOUS TUNED --keep 0.1 --out DIR
 
 writes ``keep * PREVIOUS + (1 - keep) * TUNED``, tensor by tensor, as a checkpoint in DIR.
 ``brain.train`` does this at the end of a phase whose plan has ``keep_previous > 0`` (phase
-4: ``phase4/merged/``, which becomes ``final/``); the command is for calibrating ``keep``
-and for re-deriving a shipped model from its two parents.
+4, 0.1: ``phase4/merged/``, which becomes ``final/``); the command is for calibrating
+``keep`` and for re-deriving a shipped model from its two parents.
 
 Why: each phase fine-tunes the previous phase's weights, and phase 4 undoes part of what
 phase 3 taught (the session-8 model: 57% of phase-3 validation programs right after phase
 3, 47% after phase 4). Models fine-tuned from one another stay in one basin of the loss, so
-a point on the line between them keeps much of both (WiSE-FT, Wortsman et al. 2022; model
-soups). Measured on the session-8 model (greedy, validation, phases 1 / 2 / 4 whole splits,
-phase 3 the first 200 programs), keeping this much of phase 3's weights in phase 4's:
+a point on the line between them keeps some of both (WiSE-FT, Wortsman et al. 2022; model
+soups). But phase 3 never saw phase 4's own tasks, and those pay. Measured on the
+session-8 model, validation, greedy: en2lcr on phases 1 / 2 / 4 (whole splits) and 3 (all
+408 programs, clause by clause, block start at 0.2), and lcr2en (140 records, unconstrained):
 
-    keep   phase 1   phase 2   phase 4   phase 3 (statements)
-    0      91.3      94.6      94.1      47.0 (82.1)
-    0.15   91.5      94.4      94.7      50.5 (84.5)
-    0.2    91.5      94.6      94.4      51.5 (85.0)
-    0.25   91.3      94.4      92.9      -    (whole split: 53.7, against 52.0 at 0.2)
-    0.3    90.8      93.9      92.9      53.5 (86.4)
-    0.5    88.5      90.6      87.3      57.0 (88.1)
+    keep   phase 1   phase 2   phase 4   phase 3   lcr2en   highest block start, not a program
+    0      91.3      94.6      94.1      50.7      79.3     0.23
+    0.1    91.8      94.3      94.7      51.2      76.4     0.13
+    0.15   91.5      94.4      94.7      52.0      73.6     -
+    0.2    91.5      94.6      94.4      52.5      69.3     0.09
+    0.3    90.8      93.9      92.9      -         -        -
+    0.5    88.5      90.6      87.3      -         -        -
 
-0.2 loses nothing on phases 1, 2 and 4 (beam 4: the same 91.5 / 94.8 / 95.3) and gains
-3.6 points on the whole phase-3 split with beam 4 (51.5 -> 55.1%). Mixing in phase 2's
-weights as well lifts phase 1 (93.0 at 0.1) but costs phase 3 more (45.5), so only the
-previous phase is kept.
+0.1 is the default (phase 4's plan in brain.train): with beam 4, phases 1 / 2 / 4 91.8 /
+94.6 / 95.0 (unmerged: 91.5 / 94.8 / 95.3), phase 3 54.4% (53.2%); and since the merged
+model gives the texts that are no programs a lower block-start probability, the segmenter's
+threshold could come down from 0.3 to 0.2 (brain.segment). The other phase-4 tasks moved by
+at most one record (fix, hlxl2lcr, lcr2hlxl; lcr2lcb stays at 0). Not better, also measured:
+merging only the blocks, only layer 0 or 1, only attention or only the MLPs (at 0.3), and
+Fisher-weighted merging (per-weight keep from each model's diagonal Fisher on its own
+phase's data): at the same phase-3 gain each cost lcr2en more. Mixing in phase 2's weights
+as well lifts phase 1 (93.0 at 0.1 of phase 2 and 0.2 of phase 3) and costs phase 3 (45.5
+on the first 200 programs, against 51.5).
 """
 
 from __future__ import annotations
