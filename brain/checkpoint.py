@@ -72,6 +72,15 @@ def model_tensors(model: torch.nn.Module) -> dict[str, torch.Tensor]:
             for k, v in model.state_dict().items() if k != TIED}
 
 
+SAVED_KEYS = ("format", "model", "tokenizer", "weights_sha256")  # what save() writes itself
+
+
+def meta_of(config: dict) -> dict:
+    """The caller's metadata in a checkpoint's config: what ``save(..., meta)`` was given,
+    so that a copy or derivative of a checkpoint can pass it on."""
+    return {k: v for k, v in config.items() if k not in SAVED_KEYS}
+
+
 def save(directory, model, tokenizer, meta: dict | None = None, *,
          state_tensors: dict[str, torch.Tensor] | None = None, state: dict | None = None):
     """Atomically write a checkpoint (plus resume state when ``state`` is given)."""

@@ -83,9 +83,7 @@ def merge(previous_dir, tuned_dir, keep: float, out_dir, code_revision: str | No
               "previous": {"dir": str(previous_dir), "weights_sha256": prev_cfg["weights_sha256"]},
               "tuned": {"dir": str(tuned_dir), "weights_sha256": cfg["weights_sha256"]},
               **({"code_revision": code_revision} if code_revision else {})}
-    kept = {k: v for k, v in cfg.items()
-            if k not in ("format", "model", "tokenizer", "weights_sha256")}
-    checkpoint.save(out_dir, tuned, tok, kept | {"merged": merged})
+    checkpoint.save(out_dir, tuned, tok, checkpoint.meta_of(cfg) | {"merged": merged})
     return merged
 
 

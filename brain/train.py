@@ -314,10 +314,7 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
             sample_metrics["merged_metrics"] = metrics(
                 checkpoint.load(result, device=args.device)[0], 0).get("val_metrics")
     best, _, best_cfg = checkpoint.load(result, device="cpu")
-    checkpoint.save(args.out / "final", best, tok,
-                    {k: v for k, v in best_cfg.items()
-                     if k not in ("format", "model", "tokenizer", "weights_sha256")}
-                    | sample_metrics)
+    checkpoint.save(args.out / "final", best, tok, checkpoint.meta_of(best_cfg) | sample_metrics)
     return state
 
 
