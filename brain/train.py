@@ -310,10 +310,9 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
         merge.merge(started_from, result, plan.keep_previous, out / "merged", code_revision())
         result = out / "merged"
         log(f"phase {phase}: {result} keeps {plan.keep_previous:g} of {started_from}'s weights")
-        if metrics:  # the model that ships is no epoch's: score it on the same sample
-            sample_metrics["merged_metrics"] = metrics(
-                checkpoint.load(result, device=args.device)[0], 0).get("val_metrics")
-    best, _, best_cfg = checkpoint.load(result, device="cpu")
+    best, _, best_cfg = checkpoint.load(result, device=args.device)
+    if metrics and "merged" in best_cfg:  # the shipped model is no epoch's: score it too
+        sample_metrics["merged_metrics"] = metrics(best, 0).get("val_metrics")
     checkpoint.save(args.out / "final", best, tok, checkpoint.meta_of(best_cfg) | sample_metrics)
     return state
 
