@@ -17,6 +17,13 @@ points of each other; on the session-3 model alpha 1 cost 2.5 points on phase 1)
 scores are plain sums. The price: long programs (phase 3) often end early; see
 docs/decoding.md.
 
+A constraint whose class sets ``score_allowed = True`` (``brain.lcb_constraint``) has its
+hypotheses scored among the tokens it allows (log-softmax over those only): grounding in
+LC-B forces whole names the model would not have spelled, and with plain scores a short
+wrong value beat the long right one. For LC-R it changed nothing (validation, beam 4,
+phases 1 / 2 / 4 / 3: 92.3 / 94.4 / 95.0 / 53.9% against 91.8 / 94.6 / 95.0 / 54.4%), so
+LC-R keeps plain scores.
+
 Constraints need ``copy()`` (a hypothesis that forks gets its own) besides the decoder's
 protocol. Prompts are batched as in ``brain.decode``: sorted by length, left-padded, each
 with its own positions; a batch of ``batch_size`` prompts runs ``batch_size * beam`` rows.
@@ -75,6 +82,10 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
         cons = [h.constraint for h in live]
         forbid = _allowed(cons, range(len(live)), banned, tok.eos, last)
         logp = torch.log_softmax(last, -1).masked_fill(forbid, -torch.inf)  # (R, V)
+        among = [r for r, h in enumerate(live) if getattr(h.constraint, "score_allowed", False)]
+        if among:  # these constraints ask to be scored among the tokens they allow
+            logp[among] = torch.log_softmax(last[among].masked_fill(forbid[among], -torch.inf),
+                                            -1)
         scores = torch.tensor([h.score for h in live], device=device)[:, None] + logp
         parents, chosen, survivors = [], [], []
         by_prompt: dict[int, list[int]] = {}

@@ -7,11 +7,12 @@
 Records come from ``corpora/phase*.jsonl`` (read by ``brain.data.read_jsonl``): the
 requested split only, replayed records left out (they are copies of earlier phases'
 training data). For tasks that write LC-R (``brain.tokenizer.LCR_OUTPUT_TASKS``: ``en2lcr``,
-``hlxl2lcr``, ``lcb2lcr``, ``fix``) each source is translated twice, with and without the
-constraint (for ``en2lcr`` and ``fix`` a third time with the grammar alone, slot values
-not grounded in the source: ``exact_grammar``), and scored on: **validity** (the output
-parses), **exact match** (its value equals the target's value; canonical form does not
-matter) and **schema validity** (``lcr.schema.check_schema``). ``lcr2en`` is scored with
+``hlxl2lcr``, ``lcb2lcr``, ``fix``) or LC-B (``lcr2lcb``) each source is translated twice,
+with and without the constraint (for ``en2lcr``, ``hlxl2lcr``, ``fix`` and ``lcr2lcb`` a
+third time with the grammar or LC-B format alone, slot values not grounded in the source:
+``exact_grammar``), and scored on: **validity** (the output parses, or decodes as LC-B),
+**exact match** (its value equals the target's value; canonical form does not matter) and
+**schema validity** (``lcr.schema.check_schema``). ``lcr2en`` is scored with
 chrF (sacrebleu) and a **round trip**: the model's English is translated back to LC-R
 (constrained) and compared with the record's value; English the model cannot take back as
 input (too long for its positions, unknown characters, empty) fails the round trip and is
@@ -44,13 +45,15 @@ from brain.checkpoint import add_device_option
 from brain.data import ensure_corpora, file_sha256, read_jsonl
 from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all, translate
 from brain.ground import GROUNDED_TASKS
-from brain.tokenizer import LCR_OUTPUT_TASKS, UnknownTaskError
+from brain.tokenizer import LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS, UnknownTaskError
 from lcr import parse
 from lcr.errors import LCRError
+from lcr.lcb import parse_lcb
 from lcr.schema import schema_error
 from lcr.values import Contract, Text
 
 SHOW_FAILURES = 5
+CONSTRAINED_TASKS = LCR_OUTPUT_TASKS | LCB_OUTPUT_TASKS  # scored as values, three decodings
 
 
 def load_records(corpora: Path, split: str) -> tuple[list[dict], list[dict]]:
@@ -104,9 +107,9 @@ class NearestNeighbour:
         return self.targets[best]
 
 
-def _value(text: str):
+def _value(text: str, reader=parse):
     try:
-        return parse(text)
+        return reader(text)
     except LCRError:
         return None
 
@@ -119,11 +122,12 @@ def _statements(v) -> list | None:
     return None
 
 
-def score_lcr(out: str, target: str) -> dict:
+def score_lcr(out: str, target: str, reader=parse) -> dict:
     """valid / exact / schema; for a target that is a ``block`` program (phase 3) also
     ``statements``: the share of its statements the output has right, at the same place
-    in its own block, so a long program that is nearly right shows as such."""
-    v, t = _value(out), _value(target)
+    in its own block, so a long program that is nearly right shows as such. ``reader``
+    turns an output into a value (``lcr.lcb.parse_lcb`` for LC-B hex)."""
+    v, t = _value(out, reader), _value(target, reader)
     scores = {"valid": v is not None, "exact": v is not None and v == t,
               "schema": v is not None and schema_error(v) is None}
     want = _statements(t)
@@ -168,9 +172,10 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
             run = functools.partial(translate, model, tok, sources, task,
                                     batch_size=batch_size, segment=segment)
             outs = run(beam=beam)
-            greedy = run() if beam > 1 and task in LCR_OUTPUT_TASKS else None
-            raw = run(constrain=False) if task in LCR_OUTPUT_TASKS else outs
-            free = run(ground=False) if task in GROUNDED_TASKS else None
+            greedy = run() if beam > 1 and task in CONSTRAINED_TASKS else None
+            raw = run(constrain=False) if task in CONSTRAINED_TASKS else outs
+            free = (run(ground=False) if task in GROUNDED_TASKS | LCB_OUTPUT_TASKS
+                    else None)
         except InputError as e:  # a record the model cannot read: a corpus/model mismatch
             raise ValueError(f"phase {phase} {task}: {e}") from None
         back = (round_trip(model, tok, outs, batch_size, beam, segment) if task == "lcr2en"
@@ -179,9 +184,10 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
             res = {"id": r["id"], "phase": phase, "task": task, "op": r.get("op", ""),
                    "source": r["source"], "target": r["target"], "output": outs[i],
                    "baseline": nn(r["source"])}
-            if task in LCR_OUTPUT_TASKS:
-                c, u, b = (score_lcr(x, r["target"]) for x in (outs[i], raw[i],
-                                                                 res["baseline"]))
+            if task in CONSTRAINED_TASKS:
+                score = functools.partial(score_lcr, reader=parse if task in LCR_OUTPUT_TASKS
+                                          else parse_lcb)
+                c, u, b = (score(x, r["target"]) for x in (outs[i], raw[i], res["baseline"]))
                 res.update(raw_output=raw[i], valid=c["valid"], exact=c["exact"],
                            schema=c["schema"], valid_raw=u["valid"], exact_raw=u["exact"],
                            baseline_exact=b["exact"])
@@ -189,12 +195,12 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
                     res.update(statements=c["statements"],
                                baseline_statements=b["statements"])
                 if greedy is not None:
-                    g = score_lcr(greedy[i], r["target"])
+                    g = score(greedy[i], r["target"])
                     res["exact_greedy"] = g["exact"]
                     if "statements" in g:
                         res["statements_greedy"] = g["statements"]
                 if free is not None:
-                    res["exact_grammar"] = score_lcr(free[i], r["target"])["exact"]
+                    res["exact_grammar"] = score(free[i], r["target"])["exact"]
             else:
                 res.update(exact=outs[i] == r["target"],
                            baseline_exact=res["baseline"] == r["target"])
@@ -271,9 +277,10 @@ def markdown(summary, results, meta) -> str:
     cols = ["n", *METRICS, "round_trip_unreadable", "chrf", "baseline_chrf"]
     lines = [f"# Evaluation: split `{meta['split']}`, checkpoint `{meta['checkpoint']}`", "",
              f"Rates in %; `valid`/`exact` decoded as `brain.generate` does (beam "
-             f"{meta.get('beam', 1)}, the constraint: grammar, and for en2lcr, "
-             "hlxl2lcr and fix slot values grounded in the source); the rest greedy: "
-             "`exact_greedy` with the same constraint; `exact_grammar` with the grammar alone; "
+             f"{meta.get('beam', 1)}, the constraint: grammar (LC-B format for lcr2lcb), and "
+             "for en2lcr, hlxl2lcr, fix and lcr2lcb slot values grounded in the source); the "
+             "rest greedy: `exact_greedy` with the same constraint; `exact_grammar` with the "
+             "grammar (or format) alone; "
              "`valid_raw`/`exact_raw` without any constraint; "
              "`baseline_*`: nearest training example. English programs the model starts "
              "as a `block` are translated clause by clause (brain.segment)"

@@ -31,6 +31,8 @@ TASKS = (
 )
 # The tasks whose target (the model's output) is LC-R: constrained decoding, LC-R scoring.
 LCR_OUTPUT_TASKS = frozenset({"en2lcr", "hlxl2lcr", "lcb2lcr", "fix"})
+# The tasks whose target is LC-B hex: format-constrained decoding (brain.lcb_constraint).
+LCB_OUTPUT_TASKS = frozenset({"lcr2lcb"})
 
 ASCII = tuple(chr(c) for c in range(0x20, 0x7F))  # printable ASCII, space included
 GLYPHS = ("∅", "⊤", "⊥", "⊠", "⟁", "🜊", "🜁", "🜂", "🜃", "🜄", "◇", "◆")

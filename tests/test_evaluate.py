@@ -8,6 +8,8 @@ from brain.checkpoint import save
 from brain.evaluate import NearestNeighbour, main, score_lcr
 from brain.model import GPT, GPTConfig
 from brain.tokenizer import CharTokenizer
+from lcr import parse
+from lcr.lcb import dumps_lcb
 
 READ = '🜊1000🜁0 "read"🜁1 "a.txt"🜂'
 GO = "🜊1000🜁0 \"navigate\"🜁1 ⟁home🜂"
@@ -58,6 +60,7 @@ def test_cli_writes_json_and_report(tmp_path, capsys):
         _rec(3, "test", "en2lcr", "go home", GO, GO, replay=True),  # replays are skipped
         _rec(4, "test", "lcr2en", READ, "read the file a.txt", READ),
         _rec(5, "val", "en2lcr", "go home", GO, GO),
+        _rec(6, "test", "lcr2lcb", GO, dumps_lcb(parse(GO)), GO),
     ]
     (corpora / "phase1.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
                                                   for r in recs), encoding="utf-8")
@@ -70,13 +73,15 @@ def test_cli_writes_json_and_report(tmp_path, capsys):
                  "--json", str(out)])
     assert code == 0, capsys.readouterr().err
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert [r["id"] for r in data["results"]] == ["p1-2", "p1-4"]
+    assert [r["id"] for r in data["results"]] == ["p1-2", "p1-4", "p1-6"]
     en = next(r for r in data["by_task"] if r["task"] == "en2lcr")
     assert en["valid"] == 100.0 and en["baseline_exact"] == 100.0 and en["n"] == 1
     assert 0.0 <= en["valid_raw"] <= 100.0
     assert 0.0 <= en["exact_grammar"] <= 100.0  # grammar alone, slots not grounded
     lcr2en = next(r for r in data["by_task"] if r["task"] == "lcr2en")
     assert "chrf" in lcr2en and "round_trip" in lcr2en
+    lcb = next(r for r in data["by_task"] if r["task"] == "lcr2lcb")  # LC-B: constrained
+    assert lcb["valid"] == 100.0 and {"valid_raw", "exact_grammar", "chrf"} <= set(lcb)
     md = out.with_suffix(".md").read_text(encoding="utf-8")
     assert "| 1 | en2lcr |" in md and "First failures" in md
     assert data["meta"]["segment"] is True and "--no-segment" not in md

@@ -1,0 +1,167 @@
+"""The LC-B constraint (brain.lcb_constraint): every output it lets end decodes as LC-B,
+it never blocks the encoding of a value it is grounded in, grounded outputs take their
+atoms from the source, and constrained decoding from random-weight models always decodes."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from random_models import random_model
+
+import brain.generate
+from brain.beam import beam_generate
+from brain.constraint import make_constraints
+from brain.evaluate import score_lcr
+from brain.lcb_constraint import LCBConstraint, atoms_of
+from brain.tokenizer import CharTokenizer
+from lcr import dumps
+from lcr.lcb import decode, encode, parse_lcb
+from lcr.strategies import values
+from lcr.values import Array, Contract, Object
+
+TOK = CharTokenizer()
+
+
+def walk(seed: int, budget: int, source: str | None = None, end_bias: float = 0.05,
+         constraint: list | None = None, prefix: str = "") -> str:
+    """A random walk over the allowed characters after ``prefix``; asserts a choice at every
+    step (the constraint is appended to ``constraint`` when given)."""
+    rng = np.random.default_rng(seed)
+    c = LCBConstraint(TOK, budget, source=source)
+    out = list(prefix)
+    for ch in prefix:
+        c.advance(TOK.stoi[ch])
+    for _ in range(budget - len(prefix)):
+        ids = np.flatnonzero(c.allowed().numpy())
+        assert len(ids), f"dead end after {''.join(out)!r}"
+        if TOK.eos in ids and (len(ids) == 1 or rng.random() < end_bias):
+            break
+        tid = int(rng.choice([i for i in ids if i != TOK.eos]))
+        c.advance(tid)
+        out.append(TOK.vocab[tid])
+    assert c.is_complete()
+    if constraint is not None:
+        constraint.append(c)
+    return "".join(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.integers(2, 160))
+def test_random_walks_end_in_lc_b(seed, budget):
+    text = walk(seed, budget)
+    assert len(text) <= budget and len(text) % 2 == 0
+    decode(bytes.fromhex(text))  # raises on anything that is not one LC-B value
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.sampled_from(["03", "0c", "0503"]))
+def test_long_texts_and_many_keys_stay_decodable(seed, start):
+    """UTF-8 (no surrogates, no character cut by the length) and unique keys, at length."""
+    text = walk(seed, 600, prefix=start + "c801" if start != "0c" else "0c3f")
+    decode(bytes.fromhex(text))
+
+
+@settings(max_examples=60, deadline=None)
+@given(values(max_leaves=12))
+def test_the_encoding_of_the_source_is_always_allowed(value):
+    """Soundness: grounded in a value, with room for it, the constraint allows its LC-B
+    character by character, then only the end."""
+    target = encode(value).hex()
+    c = LCBConstraint(TOK, len(target) + 1, source=dumps(value))
+    for ch in target:
+        assert c.allowed()[TOK.stoi[ch]], f"{ch!r} refused after {target[:c.remaining]!r}"
+        c.advance(TOK.stoi[ch])
+    assert c.is_complete() and np.flatnonzero(c.allowed().numpy()).tolist() == [TOK.eos]
+
+
+def atoms(value) -> set:
+    """The scalars, handle names, keys, contract ids and field indices in ``value``."""
+    out, stack = set(), [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Array):
+            stack += v.items
+        elif isinstance(v, Contract):
+            out |= {("id", v.id), *(("index", i) for i, _ in v.fields)}
+            stack += [x for _, x in v.fields]
+        elif isinstance(v, Object):
+            out |= {("key", k) for k, _ in v.entries}
+            stack += [x for _, x in v.entries]
+        else:
+            out.add(("scalar", v))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(values(max_leaves=8), st.integers(0, 2**32))
+def test_grounded_walks_take_their_atoms_from_the_source(value, seed):
+    """Unless grounding had to step aside (more fields or keys than the source has, or
+    no room left for any of its atoms), every atom of the output is one of the source's."""
+    source, made = dumps(value), []
+    budget = 2 * len(encode(value)) + 40
+    out = decode(bytes.fromhex(walk(seed, budget, source, end_bias=0.3, constraint=made)))
+    assert made[0].ground_skipped or atoms(out) <= atoms(value)
+
+
+@pytest.mark.parametrize("budget", [2, 3, 4, 7, 12])
+def test_a_tight_budget_still_ends_in_a_complete_value(budget):
+    source = '🜊1000🜁0 "rename"🜁1 "a"🜁2 ⟁b🜂'
+    for seed in range(20):
+        decode(bytes.fromhex(walk(seed, budget, source, end_bias=0.0)))
+
+
+def test_grounding_spells_a_name_from_its_length_on():
+    c = LCBConstraint(TOK, 200, source='🜃⟁users, "a b"🜄')
+    for ch in "0509":  # array, then a handle: only "users" (length 5) can follow
+        c.advance(TOK.stoi[ch])
+    spelled = ""
+    for _ in range(12):  # the length and five bytes, each the only choice
+        (tid,) = np.flatnonzero(c.allowed().numpy())
+        spelled += TOK.vocab[tid]
+        c.advance(tid)
+    assert spelled == "05" + b"users".hex()
+    assert atoms_of("not LC-R") is None  # no grounding where the source does not parse
+
+
+def test_format_refusals():
+    c = LCBConstraint(TOK, 100)
+    for ch in "07e807":  # contract 1000 with ...
+        c.advance(TOK.stoi[ch])
+    allowed = {TOK.vocab[i] for i in np.flatnonzero(c.allowed().numpy())}
+    assert "g" not in allowed and "<eos>" not in allowed
+    c = LCBConstraint(TOK, 100)
+    for ch in "0c010161":  # an object with one entry, key "a", then ... a value
+        c.advance(TOK.stoi[ch])
+    c.advance(TOK.stoi["0"])
+    assert not c.allowed()[TOK.stoi["d"]]  # 0d (object end) is no value
+    with pytest.raises(ValueError):
+        LCBConstraint(TOK, 1)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 2**16), st.sampled_from([1.0, 20.0, 60.0]), st.integers(2, 100),
+       st.sampled_from([1, 3]), st.lists(values(max_leaves=6), min_size=1, max_size=3))
+def test_constrained_random_models_always_decode(seed, scale, budget, beam, vals):
+    model = random_model(seed, scale)
+    sources = [dumps(v) for v in vals]
+    sources = [s for s in sources if all(ch in TOK.stoi for ch in s) and len(s) < 100] or ["∅"]
+    ps = [TOK.encode_prompt("lcr2lcb", s) for s in sources]
+    cons = make_constraints(TOK, ps, max_new_tokens=budget, block_size=160, sources=sources,
+                            cls=LCBConstraint)
+    for ids in beam_generate(model, TOK, ps, beam=beam, max_new_tokens=budget,
+                             constraints=cons, batch_size=2):
+        assert len(ids) <= budget
+        parse_lcb(TOK.decode(ids))
+
+
+def test_scoring_reads_lc_b():
+    assert score_lcr("0a", "0a", reader=parse_lcb) == {"valid": True, "exact": True,
+                                                      "schema": True}
+    assert not score_lcr("0g", "0a", reader=parse_lcb)["valid"]
+
+
+def test_generate_cli_refuses_a_budget_lc_b_cannot_use(capsys, monkeypatch):
+    monkeypatch.setattr("brain.checkpoint.load",
+                        lambda *a, **k: (random_model(0, 1.0), TOK, {}))
+    assert brain.generate.main(["--task", "lcr2lcb", "--max-new-tokens", "1", "⊤"]) == 2
+    assert "at least 2 characters" in capsys.readouterr().err
