@@ -219,6 +219,11 @@ class Trainer:
                                       "state saved, --resume continues")
                 if cfg.max_minutes is not None and st["elapsed"] > 60 * cfg.max_minutes:
                     st["stop_reason"] = f"time budget of {cfg.max_minutes} min"
+                    # Said out loud: where the clock, not the plan, ends training, the
+                    # weights depend on the machine's speed that day.
+                    log(f"{self.desc}: stopped by its {cfg.max_minutes}-minute cap at step "
+                        f"{st['step']}, in epoch {st['epoch'] + 1} of {cfg.epochs}; the "
+                        "weights now depend on this machine's speed (not reproducible)")
                     break
             bar.close()
             self._end_epoch(time.monotonic() - epoch_t0, done)

@@ -167,6 +167,15 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, deterministic, 
                      for e in state["history"]]
 
 
+def test_a_time_cap_stops_the_phase_and_says_so(tmp_path, capsys):
+    tok, _, exs = examples(60)
+    model = GPT(GPTConfig(vocab_size=len(tok), **TINY))
+    cfg = TrainConfig(epochs=3, batch_size=8, warmup_steps=4, max_minutes=0.0)
+    state = Trainer(model, tok, BatchSource(exs, tok.pad, 8, 1), None, cfg, tmp_path).run()
+    assert state["step"] == 1 and state["stop_reason"] == "time budget of 0.0 min"
+    assert "cap at step 1, in epoch 1 of 3" in capsys.readouterr().err
+
+
 def test_cli_trains_two_phases_and_writes_everything(tmp_path, deterministic, torch_settings):
     corpora = tmp_path / "corpora"
     synth.write_corpora(corpora, 30)
