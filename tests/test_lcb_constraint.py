@@ -2,6 +2,8 @@
 it never blocks the encoding of a value it is grounded in, grounded outputs take their
 atoms from the source, and constrained decoding from random-weight models always decodes."""
 
+import string
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,11 +15,12 @@ from brain.beam import beam_generate
 from brain.constraint import make_constraints
 from brain.evaluate import score_lcr
 from brain.lcb_constraint import LCBConstraint, atoms_of
+from brain.lcb_reader import Reader
 from brain.tokenizer import CharTokenizer
-from lcr import dumps
+from lcr import dumps, parse
 from lcr.lcb import decode, encode, parse_lcb
 from lcr.strategies import values
-from lcr.values import Array, Contract, Object
+from lcr.values import MAX_SIZE, Array, Contract, Object
 
 TOK = CharTokenizer()
 
@@ -72,6 +75,40 @@ def test_the_encoding_of_the_source_is_always_allowed(value):
         assert c.allowed()[TOK.stoi[ch]], f"{ch!r} refused after {target[:c.remaining]!r}"
         c.advance(TOK.stoi[ch])
     assert c.is_complete() and np.flatnonzero(c.allowed().numpy()).tolist() == [TOK.eos]
+
+
+NULL = parse("∅")
+TIGHT = [  # where the shortest completion was once over-counted (review, session 10)
+    Contract(0, [(126, NULL), (127, NULL), (128, NULL)]),
+    Contract(0, [(16382, NULL), (16383, NULL), (16384, NULL)]),
+    Contract(0, [(i, NULL) for i in range(129)]),
+    Object([(c, NULL) for c in string.ascii_letters + "_"] + [("aa", NULL)]),
+]
+
+
+@pytest.mark.parametrize("value", TIGHT, ids=["idx127", "idx16383", "129fields", "54keys"])
+def test_the_encoding_fits_the_tightest_budget(value):
+    target = encode(value).hex()
+    c = LCBConstraint(TOK, len(target), source=dumps(value))
+    for ch in target:
+        assert c.allowed()[TOK.stoi[ch]], f"{ch!r} refused at {len(target) - c.remaining}"
+        c.advance(TOK.stoi[ch])
+    assert c.is_complete()
+
+
+def test_the_shortest_route_counts_every_name_length():
+    first = (string.ascii_letters + "_").encode()
+    ones = {bytes((a,)) for a in first}
+    twos = {bytes((a, b)) for a in first for b in first + string.digits.encode()}
+    r = Reader()  # an object whose one- and two-byte names are all taken, its last key next
+    r.frames, r.want = [("O", 0, frozenset(ones | twos))], ("leb", "keylen", 0, 0)
+    assert r.leb_range("keylen")[0] == 3 and r.need() == 1 + 3 + 1 + 1  # length, name, ∅, end
+    r.frames = [("O", 1, frozenset(ones | twos))]  # and one more entry after it
+    assert r.need() == 2 * (1 + 3 + 1) + 1
+    r = Reader()
+    assert r.feed(0x0C) and r.feed(0x81) and r.feed(0x20)  # 4,097 entries are LC-B too
+    with pytest.raises(ValueError):
+        LCBConstraint(TOK, 2 * MAX_SIZE + 2)  # could outgrow the size limit
 
 
 def atoms(value) -> set:
