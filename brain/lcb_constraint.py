@@ -67,7 +67,7 @@ def atoms_of(source: str) -> dict | None:
 class LCBConstraint:
     """One output's constraint: LC-B format + budget + (with ``source``) grounding."""
 
-    score_allowed = True  # brain.beam: score among the allowed tokens (see README)
+    score_allowed = True  # brain.beam scores it among the allowed tokens (its docstring)
 
     def __init__(self, tok, max_tokens: int, *, strict: bool = False, source: str | None = None):
         # ``strict`` (brain.constraint's catalogue mode) has no LC-B meaning: accepted for
