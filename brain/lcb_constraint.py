@@ -40,7 +40,7 @@ def atoms_of(source: str) -> dict | None:
     source does not parse (or has no LC-B form)."""
     try:
         value = parse(source)
-        encode(value)
+        lcb = encode(value)
     except LCRError:
         return None
     out: dict[str, set] = {k: set() for k in ("tag", *ATOM_KINDS.values(), "key", "id",
@@ -48,7 +48,7 @@ def atoms_of(source: str) -> dict | None:
     stack = [value]
     while stack:
         v = stack.pop()
-        lcb = encode(v)  # a scalar's bytes after its tag are the atom
+        lcb = lcb if v is value else encode(v)  # a scalar's bytes after its tag: the atom
         out["tag"].add(lcb[0])
         if lcb[0] in ATOM_KINDS:
             out[ATOM_KINDS[lcb[0]]].add(lcb[1:])
@@ -123,22 +123,24 @@ class LCBConstraint:
             return ok
         return keep
 
-    def allowed(self) -> torch.Tensor:
-        mask = torch.zeros(self.size, dtype=torch.bool)
+    def allowed_ids(self) -> set[int]:
+        """The token ids that may come next: hex digits, or only the end once complete."""
         if self.high is None and self.reader.want[0] == "done":
-            mask[self.eos] = True
-            return mask
+            return {self.eos}
         if self.high is None:
             digits = {b >> 4 for b in self.allowed_bytes()}
         else:
             digits = {b & 15 for b in self.allowed_bytes() if b >> 4 == self.high}
-        for d in digits:
-            mask[self.hex_ids[d]] = True
+        return {self.hex_ids[d] for d in digits}
+
+    def allowed(self) -> torch.Tensor:
+        mask = torch.zeros(self.size, dtype=torch.bool)
+        mask[list(self.allowed_ids())] = True
         return mask
 
     def advance(self, token_id: int) -> None:
         token_id = int(token_id)
-        if not self.allowed()[token_id]:
+        if token_id not in self.allowed_ids():
             raise ValueError(f"token {token_id} is not valid LC-B hex here")
         self.remaining -= 1
         if token_id == self.eos:

@@ -39,7 +39,7 @@ from lcr.values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, MAX_DEPTH, MAX_SIZE
 U64 = (1 << 64) - 1
 NAME_FIRST = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 NAME_REST = NAME_FIRST | frozenset(b"0123456789")
-ONE_BYTE_NAMES = len(NAME_FIRST)  # names of n bytes: ONE_BYTE_NAMES * len(NAME_REST)**(n-1)
+ONE_BYTE_NAMES = len(NAME_FIRST)
 SIZED = {TEXT_TAG: "text", BYTES_TAG: "bytes", HANDLE_TAG: "handle"}  # tag -> payload kind
 # UTF-8 (RFC 3629): per lead byte range, the first continuation byte's range and the count
 UTF8 = [(range(0x00, 0x80), None, 0), (range(0xC2, 0xE0), range(0x80, 0xC0), 1),
@@ -131,8 +131,7 @@ class Reader:
         value = acc | (b & 0x7F) << (7 * i)
         lo, hi = self.leb_range(purpose)
         if b & 0x80:  # more bytes follow: some value they can reach must be in range
-            step = 1 << (7 * (i + 1))
-            if i + 1 >= 10 or value + max(1, -(-(lo - value) // step)) * step > hi:
+            if i + 1 >= 10 or least_reachable(value, i + 1, lo) > hi:
                 return False
             self.want = ("leb", purpose, value, i + 1)
             return True
@@ -211,8 +210,7 @@ class Reader:
         elif kind == "leb":
             _, purpose, acc, i = self.want
             lo, _ = self.leb_range(purpose)
-            v = max(lo, acc) if not i else acc + max(1, -(-(lo - acc) // (1 << 7 * i))) * (
-                1 << 7 * i)
+            v = least_reachable(acc, i, lo) if i else lo
             total = ulen(v) - i + _follow(purpose, v)
             last_index = v if purpose == "index" else None
             pending = v if purpose == "keylen" else None  # the key being read takes a name
@@ -231,6 +229,18 @@ class Reader:
         return total
 
 
+def least_reachable(acc: int, i: int, lo: int) -> int:
+    """The smallest value of at least ``lo`` that a LEB128 number whose first ``i`` bytes
+    (all continued) hold ``acc`` can still end as: the next bytes add at least one step."""
+    step = 1 << 7 * i
+    return acc + max(1, -(-(lo - acc) // step)) * step
+
+
+def names_of_length(size: int) -> int:
+    """How many identifiers (key or handle names) have ``size`` bytes."""
+    return ONE_BYTE_NAMES * len(NAME_REST) ** (size - 1)
+
+
 def uleb_sum(a: int, b: int) -> int:
     """Bytes of the LEB128 numbers a, a+1, ..., b (0 when b < a)."""
     total, k = 0, 1
@@ -246,7 +256,7 @@ def names_cost(keys, n: int, pending: int | None = None) -> int:
     used = Counter(map(len, keys)) + Counter([pending] if pending else [])
     total, size = 0, 1
     while n > 0:
-        k = min(n, max(0, ONE_BYTE_NAMES * len(NAME_REST) ** (size - 1) - used[size]))
+        k = min(n, max(0, names_of_length(size) - used[size]))
         total, n, size = total + k * (ulen(size) + size + 1), n - k, size + 1
     return total
 
@@ -254,7 +264,7 @@ def names_cost(keys, n: int, pending: int | None = None) -> int:
 def shortest_free(keys) -> int:
     """The shortest length of a key name not in ``keys``."""
     used, size = Counter(map(len, keys)), 1
-    while used[size] >= ONE_BYTE_NAMES * len(NAME_REST) ** (size - 1):
+    while used[size] >= names_of_length(size):
         size += 1
     return size
 
