@@ -24,6 +24,30 @@ from __future__ import annotations
 import torch
 
 
+class ReaderConstraint:
+    """The protocol's common half for constraints that follow a ``reader`` (an object with
+    ``copy()``) and compute ``allowed_ids()``, a set of token ids (``brain.lcb_constraint``,
+    ``brain.hlxl_constraint``): the mask over the vocabulary of ``size`` tokens, and a copy
+    whose reader is its own (beam search forks hypotheses)."""
+
+    size: int
+    reader: object
+
+    def allowed_ids(self):
+        raise NotImplementedError
+
+    def allowed(self) -> torch.Tensor:
+        mask = torch.zeros(self.size, dtype=torch.bool)
+        mask[list(self.allowed_ids())] = True
+        return mask
+
+    def copy(self):
+        c = type(self).__new__(type(self))
+        c.__dict__.update(self.__dict__)
+        c.reader = self.reader.copy()
+        return c
+
+
 def generate(model, tok, prompts, *, max_new_tokens, constraints=None, use_cache=True,
              batch_size=None):
     """Generated ids (eos excluded) for each prompt, in input order."""

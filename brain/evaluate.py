@@ -7,10 +7,11 @@
 Records come from ``corpora/phase*.jsonl`` (read by ``brain.data.read_jsonl``): the
 requested split only, replayed records left out (they are copies of earlier phases'
 training data). For tasks that write LC-R (``brain.tokenizer.LCR_OUTPUT_TASKS``: ``en2lcr``,
-``hlxl2lcr``, ``lcb2lcr``, ``fix``) or LC-B (``lcr2lcb``) each source is translated twice,
-with and without the constraint (for ``en2lcr``, ``hlxl2lcr``, ``fix`` and ``lcr2lcb`` a
-third time with the grammar or LC-B format alone, slot values not grounded in the source:
-``exact_grammar``), and scored on: **validity** (the output parses, or decodes as LC-B),
+``hlxl2lcr``, ``lcb2lcr``, ``fix``), LC-B (``lcr2lcb``) or HLXL (``lcr2hlxl``) each source is
+translated twice, with and without the constraint (for ``en2lcr``, ``hlxl2lcr``, ``fix``,
+``lcr2lcb`` and ``lcr2hlxl`` a third time with the grammar or format alone, slot values not
+grounded in the source: ``exact_grammar``), and scored on: **validity** (the output parses
+in its track: LC-R, LC-B or HLXL),
 **exact match** (its value equals the target's value; canonical form does not matter) and
 **schema validity** (``lcr.schema.check_schema``). ``lcr2en`` is scored with
 chrF (sacrebleu) and a **round trip**: the model's English is translated back to LC-R
@@ -45,15 +46,22 @@ from brain.checkpoint import add_device_option
 from brain.data import ensure_corpora, file_sha256, read_jsonl
 from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all, translate
 from brain.ground import GROUNDED_TASKS
-from brain.tokenizer import LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS, UnknownTaskError
+from brain.tokenizer import HLXL_OUTPUT_TASKS, LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS, UnknownTaskError
 from lcr import parse
 from lcr.errors import LCRError
+from lcr.hlxl import parse_hlxl
 from lcr.lcb import parse_lcb
 from lcr.schema import schema_error
 from lcr.values import Contract, Text
 
 SHOW_FAILURES = 5
-CONSTRAINED_TASKS = LCR_OUTPUT_TASKS | LCB_OUTPUT_TASKS  # scored as values, three decodings
+# The tasks scored as values (three decodings each), with the reader of their output's track.
+READERS = {**dict.fromkeys(LCR_OUTPUT_TASKS, parse), **dict.fromkeys(LCB_OUTPUT_TASKS, parse_lcb),
+           **dict.fromkeys(HLXL_OUTPUT_TASKS, parse_hlxl)}
+CONSTRAINED_TASKS = frozenset(READERS)
+# The tasks whose constraint also grounds slot values in the source: a fourth decoding
+# without it (``exact_grammar``).
+GROUNDED_OUTPUT_TASKS = GROUNDED_TASKS | LCB_OUTPUT_TASKS | HLXL_OUTPUT_TASKS
 
 
 def load_records(corpora: Path, split: str) -> tuple[list[dict], list[dict]]:
@@ -126,7 +134,8 @@ def score_lcr(out: str, target: str, reader=parse) -> dict:
     """valid / exact / schema; for a target that is a ``block`` program (phase 3) also
     ``statements``: the share of its statements the output has right, at the same place
     in its own block, so a long program that is nearly right shows as such. ``reader``
-    turns an output into a value (``lcr.lcb.parse_lcb`` for LC-B hex)."""
+    turns an output into a value (``lcr.lcb.parse_lcb`` for LC-B hex, ``lcr.hlxl.parse_hlxl``
+    for HLXL)."""
     v, t = _value(out, reader), _value(target, reader)
     scores = {"valid": v is not None, "exact": v is not None and v == t,
               "schema": v is not None and schema_error(v) is None}
@@ -174,8 +183,7 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
             outs = run(beam=beam)
             greedy = run() if beam > 1 and task in CONSTRAINED_TASKS else None
             raw = run(constrain=False) if task in CONSTRAINED_TASKS else outs
-            free = (run(ground=False) if task in GROUNDED_TASKS | LCB_OUTPUT_TASKS
-                    else None)
+            free = run(ground=False) if task in GROUNDED_OUTPUT_TASKS else None
         except InputError as e:  # a record the model cannot read: a corpus/model mismatch
             raise ValueError(f"phase {phase} {task}: {e}") from None
         back = (round_trip(model, tok, outs, batch_size, beam, segment) if task == "lcr2en"
@@ -185,8 +193,7 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
                    "source": r["source"], "target": r["target"], "output": outs[i],
                    "baseline": nn(r["source"])}
             if task in CONSTRAINED_TASKS:
-                score = functools.partial(score_lcr, reader=parse if task in LCR_OUTPUT_TASKS
-                                          else parse_lcb)
+                score = functools.partial(score_lcr, reader=READERS[task])
                 c, u, b = (score(x, r["target"]) for x in (outs[i], raw[i], res["baseline"]))
                 res.update(raw_output=raw[i], valid=c["valid"], exact=c["exact"],
                            schema=c["schema"], valid_raw=u["valid"], exact_raw=u["exact"],
@@ -277,8 +284,9 @@ def markdown(summary, results, meta) -> str:
     cols = ["n", *METRICS, "round_trip_unreadable", "chrf", "baseline_chrf"]
     lines = [f"# Evaluation: split `{meta['split']}`, checkpoint `{meta['checkpoint']}`", "",
              f"Rates in %; `valid`/`exact` decoded as `brain.generate` does (beam "
-             f"{meta.get('beam', 1)}, the constraint: grammar (LC-B format for lcr2lcb), and "
-             "for en2lcr, hlxl2lcr, fix and lcr2lcb slot values grounded in the source); the "
+             f"{meta.get('beam', 1)}, the constraint: grammar (LC-B format for lcr2lcb, canonical "
+             "HLXL for lcr2hlxl), and for en2lcr, hlxl2lcr, fix, lcr2lcb and lcr2hlxl slot "
+             "values grounded in the source); the "
              "rest greedy: `exact_greedy` with the same constraint; `exact_grammar` with the "
              "grammar (or format) alone; "
              "`valid_raw`/`exact_raw` without any constraint; "

@@ -14,7 +14,8 @@ Defaults: the checkpoint in ``checkpoints/`` (``checkpoints/final`` works too) a
 ``--no-constrain`` (see ``brain.constraint``), and for ``en2lcr``, ``hlxl2lcr`` and
 ``fix`` handles, keys, numbers, texts and bytes are spelled as in the input unless
 ``--no-ground`` (see ``brain.ground``). For ``lcr2lcb`` the decoder writes only LC-B that
-decodes, its texts, names and numbers those of the input (``brain.lcb_constraint``). Beam
+decodes, and for ``lcr2hlxl`` only canonical HLXL that parses (``brain.hlxl_constraint``),
+in both with the texts, names and numbers of the input unless ``--no-ground``. Beam
 search with ``--beam`` hypotheses per input (default 4, see ``brain.beam``; ``--beam 1`` is
 greedy decoding); outputs are deterministic either way. An English program the model
 reads as a ``block`` is translated clause by clause unless ``--no-segment`` (see
@@ -33,9 +34,10 @@ from brain.beam import beam_generate
 from brain.checkpoint import add_device_option
 from brain.constraint import make_constraints
 from brain.ground import GROUNDED_TASKS
+from brain.hlxl_constraint import HLXLConstraint
 from brain.lcb_constraint import LCBConstraint
 from brain.segment import SEGMENTED_TASKS, by_clauses
-from brain.tokenizer import LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS
+from brain.tokenizer import HLXL_OUTPUT_TASKS, LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS
 
 DEFAULT_CHECKPOINT = "checkpoints"
 # Beam width of brain.generate and brain.evaluate. Measured on the session-2 model's test
@@ -107,6 +109,9 @@ def translate(model, tok, sources, task: str = "en2lcr", *, constrain: bool = Tr
                                                    "(the shortest value, 00)")])
         cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
                                 sources=list(sources) if ground else None, cls=LCBConstraint)
+    elif constrain and task in HLXL_OUTPUT_TASKS:
+        cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
+                                sources=list(sources) if ground else None, cls=HLXLConstraint)
     per = max(1, batch_size // beam) if batch_size else None
     outs = beam_generate(model, tok, prompts, beam=beam, max_new_tokens=max_new,
                          constraints=cons, batch_size=per)
@@ -147,7 +152,7 @@ def main(argv=None) -> int:
     ap.add_argument("--strict", action="store_true", help="constrain by the catalogue too")
     ap.add_argument("--no-ground", action="store_true",
                     help="let handles, numbers and texts differ from the input (en2lcr, fix, "
-                         "hlxl2lcr, lcr2lcb)")
+                         "hlxl2lcr, lcr2lcb, lcr2hlxl)")
     ap.add_argument("--no-segment", action="store_true",
                     help="decode programs whole, not clause by clause (en2lcr)")
     args = ap.parse_args(argv)

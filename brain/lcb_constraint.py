@@ -21,8 +21,7 @@ protocol (``allowed``, ``advance``, ``copy``; see ``brain.decode``) with three l
 
 from __future__ import annotations
 
-import torch
-
+from brain.decode import ReaderConstraint
 from brain.lcb_reader import SIZED, Reader
 from lcr import parse
 from lcr.errors import LCRError
@@ -64,7 +63,7 @@ def atoms_of(source: str) -> dict | None:
     return out
 
 
-class LCBConstraint:
+class LCBConstraint(ReaderConstraint):
     """One output's constraint: LC-B format + budget + (with ``source``) grounding."""
 
     score_allowed = True  # brain.beam scores it among the allowed tokens (its docstring)
@@ -84,12 +83,6 @@ class LCBConstraint:
         self.remaining, self.high = max_tokens, None
         self.ground_skipped = 0
         self._bytes: list[int] | None = None  # allowed next bytes, until the next byte
-
-    def copy(self) -> LCBConstraint:
-        c = LCBConstraint.__new__(LCBConstraint)
-        c.__dict__.update(self.__dict__)
-        c.reader = self.reader.copy()
-        return c
 
     def allowed_bytes(self) -> list[int]:
         """The bytes that may come next (computed when a byte starts, kept for its second
@@ -132,11 +125,6 @@ class LCBConstraint:
         else:
             digits = {b & 15 for b in self.allowed_bytes() if b >> 4 == self.high}
         return {self.hex_ids[d] for d in digits}
-
-    def allowed(self) -> torch.Tensor:
-        mask = torch.zeros(self.size, dtype=torch.bool)
-        mask[list(self.allowed_ids())] = True
-        return mask
 
     def advance(self, token_id: int) -> None:
         token_id = int(token_id)

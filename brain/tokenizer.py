@@ -33,6 +33,8 @@ TASKS = (
 LCR_OUTPUT_TASKS = frozenset({"en2lcr", "hlxl2lcr", "lcb2lcr", "fix"})
 # The tasks whose target is LC-B hex: format-constrained decoding (brain.lcb_constraint).
 LCB_OUTPUT_TASKS = frozenset({"lcr2lcb"})
+# The tasks whose target is HLXL: constrained decoding (brain.hlxl_constraint).
+HLXL_OUTPUT_TASKS = frozenset({"lcr2hlxl"})
 
 ASCII = tuple(chr(c) for c in range(0x20, 0x7F))  # printable ASCII, space included
 GLYPHS = ("∅", "⊤", "⊥", "⊠", "⟁", "🜊", "🜁", "🜂", "🜃", "🜄", "◇", "◆")

@@ -6,9 +6,11 @@ import string
 
 import numpy as np
 import pytest
+import walks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from random_models import random_model
+from walks import TOK, atoms
 
 import brain.generate
 from brain.beam import beam_generate
@@ -16,36 +18,14 @@ from brain.constraint import make_constraints
 from brain.evaluate import score_lcr
 from brain.lcb_constraint import LCBConstraint, atoms_of
 from brain.lcb_reader import Reader
-from brain.tokenizer import CharTokenizer
 from lcr import dumps, parse
 from lcr.lcb import decode, encode, parse_lcb
 from lcr.strategies import values
-from lcr.values import MAX_SIZE, Array, Contract, Object
-
-TOK = CharTokenizer()
+from lcr.values import MAX_SIZE, Contract, Object
 
 
-def walk(seed: int, budget: int, source: str | None = None, end_bias: float = 0.05,
-         constraint: list | None = None, prefix: str = "") -> str:
-    """A random walk over the allowed characters after ``prefix``; asserts a choice at every
-    step (the constraint is appended to ``constraint`` when given)."""
-    rng = np.random.default_rng(seed)
-    c = LCBConstraint(TOK, budget, source=source)
-    out = list(prefix)
-    for ch in prefix:
-        c.advance(TOK.stoi[ch])
-    for _ in range(budget - len(prefix)):
-        ids = np.flatnonzero(c.allowed().numpy())
-        assert len(ids), f"dead end after {''.join(out)!r}"
-        if TOK.eos in ids and (len(ids) == 1 or rng.random() < end_bias):
-            break
-        tid = int(rng.choice([i for i in ids if i != TOK.eos]))
-        c.advance(tid)
-        out.append(TOK.vocab[tid])
-    assert c.is_complete()
-    if constraint is not None:
-        constraint.append(c)
-    return "".join(out)
+def walk(*args, **kwargs) -> str:
+    return walks.walk(LCBConstraint, *args, **kwargs)
 
 
 @settings(max_examples=60, deadline=None)
@@ -109,24 +89,6 @@ def test_the_shortest_route_counts_every_name_length():
     assert r.feed(0x0C) and r.feed(0x81) and r.feed(0x20)  # 4,097 entries are LC-B too
     with pytest.raises(ValueError):
         LCBConstraint(TOK, 2 * MAX_SIZE + 2)  # could outgrow the size limit
-
-
-def atoms(value) -> set:
-    """The scalars, handle names, keys, contract ids and field indices in ``value``."""
-    out, stack = set(), [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, Array):
-            stack += v.items
-        elif isinstance(v, Contract):
-            out |= {("id", v.id), *(("index", i) for i, _ in v.fields)}
-            stack += [x for _, x in v.fields]
-        elif isinstance(v, Object):
-            out |= {("key", k) for k, _ in v.entries}
-            stack += [x for _, x in v.entries]
-        else:
-            out.add(("scalar", v))
-    return out
 
 
 @settings(max_examples=40, deadline=None)
