@@ -71,13 +71,14 @@ class PhasePlan:
 # Muon's extra cost per step: about 27 minutes in all. One cosine cycle per phase
 # (restart_epochs = epochs; each phase is a warm restart): measured on phase 1, it beat a
 # restart inside the phase (val exact 32% vs 30%). The corpora are large enough
-# (train_extra in lcr.corpus.build) that a few passes suffice. Phase 4 undoes part of
+# (train_extra in lcr.corpus.build) that a few passes suffice; phase 3 learns more from one
+# pass over twice as many programs than from two passes (docs/brain.md). Phase 4 undoes part of
 # phase 3; keeping a tenth of phase 3's weights wins a little of it back (measured on
 # validation, with its price in lcr2en: brain.merge's docstring).
 PHASES = {
     1: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=9),
     2: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=16),
-    3: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=24, minutes=8),
+    3: PhasePlan(epochs=1, patience=2, restart_epochs=1, eval_samples=24, minutes=8),
     4: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=48, minutes=16,
                  keep_previous=0.1),
 }

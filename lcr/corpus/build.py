@@ -52,13 +52,18 @@ from lcr.progress import Progress
 # clauses). Whole programs teach only the ``block`` decision once programs are translated
 # clause by clause, yet they were 56% of phase 3's characters (and the longest rows, so more
 # of its time); 15% of them (581) leave room for a second epoch of clauses in the same 233 s
-# that one epoch took.
+# that one epoch took. Since format 7 phase 3 spends that second epoch on new programs
+# instead (``train_extra`` 1, one epoch: phase-3 val 57.6% exact against 54.4%, phases 1, 2
+# and 4 within 0.3 points; docs/brain.md). ``replay_extra``: whether later phases replay
+# the phase's extra draws (and their clauses); False for phase 3, so that phase 4's replay
+# keeps its mixture of phases 1-3 (with them in its pool, the twice as many phase-3
+# clauses crowded out phase-1 and phase-2 records: phase-1 val 1.5 points lower).
 PHASES = {
     1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
     2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
-    3: {"module": "lcr.corpus.phase3", "size": 4800, "floor": 400, "train_extra": 0,
+    3: {"module": "lcr.corpus.phase3", "size": 4800, "floor": 400, "train_extra": 1,
         "limits": {"words": (30, 100), "lcr_chars": (200, 700)}, "clauses": True,
-        "programs": 0.15},
+        "programs": 0.15, "replay_extra": False},
     4: {"module": "lcr.corpus.phase4", "size": 6000, "floor": 500, "train_extra": 4,
         "clause_replay": 0.30},
 }
@@ -69,8 +74,9 @@ PHASES = {
 # the single-path and single-collection operations; docs/corpus.md). 4: the clauses of
 # phase 3's training programs as records of their own (``clauses``). 5: phase 4 replays
 # more of them (``clause_replay``). 6: phase 3 keeps 15% of its training programs whole
-# (``programs``) and phase 4 replays twice as many extra clauses.
-FORMAT = 6
+# (``programs``) and phase 4 replays twice as many extra clauses. 7: phase 3 draws as many
+# programs again for training (``train_extra`` 1), not replayed later (``replay_extra``).
+FORMAT = 7
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
 # (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/brain.md).
@@ -192,6 +198,7 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
     which phases are written), then the train-only extras: the base records, and so every
     held-out split, are the same whatever ``train_extra`` says."""
     seen: dict = {}
+    unreplayed: set[str] = set()  # ids of extra draws later phases do not replay
     splitter = Splitter(seed)
     builders = {p: PhaseBuilder(p, seed, scale, seen) for p in PHASES}
     phases: dict[int, list[dict]] = {}
@@ -210,11 +217,16 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
         phases[phase] += kept
         # replay is a share of the phase's drawn records: clauses are parts of them
         own = sum(1 for r in phases[phase] if r["split"] == "train")
+        if not PHASES[phase].get("replay_extra", True):
+            unreplayed.update(r["id"] for r in kept)
         if PHASES[phase].get("clauses"):
             programs = [r for r in phases[phase] if r["split"] == "train"
                         and r["task"] == "en2lcr" and r["frame"] == PROGRAM_FRAME]
-            clauses = _with_splits(builder.clauses(programs), phase, len(phases[phase]),
-                                   splitter)
+            # the base programs' clauses first, then the extra programs' (unreplayed or not)
+            built = [builder.clauses([r for r in programs if (r["id"] in unreplayed) == extra])
+                     for extra in (False, True)]
+            clauses = _with_splits(built[0] + built[1], phase, len(phases[phase]), splitter)
+            unreplayed.update(r["id"] for r in clauses[len(built[0]):])
             phases[phase] += [r for r in clauses if r["split"] == "train"]
             builder.dropped["clause_not_train"] = sum(r["split"] != "train" for r in clauses)
             if PHASES[phase].get("programs", 1) < 1:
@@ -224,7 +236,7 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
                 phases[phase] = [r for r in phases[phase] if r["id"] not in gone]
                 builder.dropped["program_clauses_only"] = len(gone)
         pool = [r for p in range(1, phase) for r in phases[p]
-                if r["split"] == "train" and not r["replay"]]
+                if r["split"] == "train" and not r["replay"] and r["id"] not in unreplayed]
         rng = random.Random(f"lcr-replay:{seed}:{phase}")
         replay = rng.sample(pool, min(round(REPLAY_SHARE * own), len(pool))) if pool else []
         if PHASES[phase].get("clause_replay"):
