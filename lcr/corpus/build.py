@@ -57,7 +57,8 @@ from lcr.progress import Progress
 # and 4 within 0.3 points; docs/brain.md). ``replay_extra``: whether later phases replay
 # the phase's extra draws (and their clauses); False for phase 3, so that phase 4's replay
 # keeps its mixture of phases 1-3 (with them in its pool, the twice as many phase-3
-# clauses crowded out phase-1 and phase-2 records: phase-1 val 1.5 points lower).
+# clauses crowded out phase-1 and phase-2 records: in that trial phase-1 val fell 1.8
+# points).
 PHASES = {
     1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
     2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
@@ -222,7 +223,7 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
         if PHASES[phase].get("clauses"):
             programs = [r for r in phases[phase] if r["split"] == "train"
                         and r["task"] == "en2lcr" and r["frame"] == PROGRAM_FRAME]
-            # the base programs' clauses first, then the extra programs' (unreplayed or not)
+            # the clauses of the programs later phases may replay first, then the others
             built = [builder.clauses([r for r in programs if (r["id"] in unreplayed) == extra])
                      for extra in (False, True)]
             clauses = _with_splits(built[0] + built[1], phase, len(phases[phase]), splitter)
