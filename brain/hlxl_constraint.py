@@ -31,22 +31,11 @@ from brain.hlxl_reader import STRING_MODES, Reader
 from lcr import parse
 from lcr.errors import LCRError
 from lcr.hlxl import dumps_hlxl
-from lcr.values import (
-    MAX_SIZE,
-    Array,
-    Bool,
-    Bytes,
-    Contract,
-    Float,
-    Handle,
-    Int,
-    Null,
-    Object,
-    Text,
-)
+from lcr.values import MAX_SIZE, Array, Contract, Object
 
-ATOM_KIND = {Null: "word", Bool: "word", Int: "number", Float: "number", Text: "text",
-             Bytes: "bytes", Handle: "handle"}
+# The scalar value classes (lcr.values), by name, and the kind of atom each is.
+ATOM_KIND = {"Null": "word", "Bool": "word", "Int": "number", "Float": "number",
+             "Text": "text", "Bytes": "bytes", "Handle": "handle"}
 OPENS = {"[": {"array"}, "{": {"contract", "object"}}
 KINDS = ("word", "number", "text", "bytes", "handle", "key", "cid", "index", "container")
 
@@ -73,7 +62,7 @@ def atoms_of(source: str) -> dict[str, set[str]] | None:
     stack = [value]
     while stack:
         v = stack.pop()
-        kind = ATOM_KIND.get(type(v))
+        kind = ATOM_KIND.get(type(v).__name__)
         if kind is not None:
             out[kind].add(dumps_hlxl(v))
             if kind == "text":  # also with \u escapes, for characters no token spells

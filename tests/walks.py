@@ -1,9 +1,14 @@
-"""Random walks over a constraint's allowed tokens, and the atoms of a value: helpers for
-the track-constraint tests (tests/test_lcb_constraint.py, tests/test_hlxl_constraint.py)."""
+"""Random walks over a constraint's allowed tokens, random-weight models decoding under
+constraints, and the atoms of a value: helpers for the track-constraint tests
+(tests/test_lcb_constraint.py, tests/test_hlxl_constraint.py)."""
 
 import numpy as np
+from random_models import random_model
 
+from brain.beam import beam_generate
+from brain.constraint import make_constraints
 from brain.tokenizer import CharTokenizer
+from lcr import dumps
 from lcr.values import Array, Contract, Object
 
 TOK = CharTokenizer()
@@ -49,3 +54,20 @@ def atoms(value) -> set:
         else:
             out.add(("scalar", v))
     return out
+
+
+def random_model_outputs(cls, task: str, seed: int, scale: float, budget: int, beam: int,
+                         vals) -> list[str]:
+    """What a random-weight model writes for ``task`` from the LC-R of ``vals`` (those the
+    vocabulary spells, under 100 characters; else ``∅``), each output under a ``cls``
+    constraint grounded in its source; asserts every output keeps to the budget."""
+    model = random_model(seed, scale)
+    sources = [dumps(v) for v in vals]
+    sources = [s for s in sources if all(ch in TOK.stoi for ch in s) and len(s) < 100] or ["∅"]
+    ps = [TOK.encode_prompt(task, s) for s in sources]
+    cons = make_constraints(TOK, ps, max_new_tokens=budget, block_size=160, sources=sources,
+                            cls=cls)
+    outs = beam_generate(model, TOK, ps, beam=beam, max_new_tokens=budget, constraints=cons,
+                         batch_size=2)
+    assert all(len(ids) <= budget for ids in outs)
+    return [TOK.decode(ids) for ids in outs]
