@@ -38,9 +38,7 @@ ATOM_KIND = {"Null": "word", "Bool": "word", "Int": "number", "Float": "number",
              "Text": "text", "Bytes": "bytes", "Handle": "handle"}
 OPENS = {"[": {"array"}, "{": {"contract", "object"}}
 KINDS = ("word", "number", "text", "bytes", "handle", "key", "cid", "index", "container")
-
-
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")  # printed raw by dumps_hlxl; no token spells them
 
 
 def _escaped(m: re.Match) -> str:
