@@ -114,6 +114,28 @@ def test_gen_combinations_never_in_train(records):
     assert all(rule["why"] for rule in GEN_RULES)
 
 
+def test_record_ids_are_unique(corpus):
+    """Every record of a phase has its own id: clauses are numbered after every draw."""
+    for p in (1, 2, 3, 4):
+        ids = [r["id"] for r in corpus[p] if not r["replay"]]
+        assert len(ids) == len(set(ids)), p
+
+
+def test_phase_3_extra_draws_are_not_replayed(monkeypatch):
+    """With ``replay_extra`` False, phase 4 replays exactly what it would if phase 3 drew
+    no extras: its extra programs and their clauses stay out of the pool."""
+    from lcr.corpus import build
+
+    def replay(phases):
+        return sorted((r["source"], r["target"]) for r in phases[4] if r["replay"])
+
+    assert build.PHASES[3]["train_extra"] > 0 and build.PHASES[3]["replay_extra"] is False
+    with_extra, _ = build.compile_phases(4, seed=5, scale=0.03)
+    monkeypatch.setitem(build.PHASES, 3, {**build.PHASES[3], "train_extra": 0})
+    without, _ = build.compile_phases(4, seed=5, scale=0.03)
+    assert len(with_extra[3]) > len(without[3]) and replay(with_extra) == replay(without)
+
+
 def test_replay_is_earlier_train(corpus):
     earlier: dict[str, dict] = {}
     for p in (1, 2, 3, 4):

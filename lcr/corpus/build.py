@@ -58,7 +58,7 @@ from lcr.progress import Progress
 # the phase's extra draws (and their clauses); False for phase 3, so that phase 4's replay
 # keeps its mixture of phases 1-3 (with them in its pool, the twice as many phase-3
 # clauses crowded out phase-1 and phase-2 records: in that trial phase-1 val fell 1.8
-# points).
+# points, though its phase 3 was also cut short by a time cap).
 PHASES = {
     1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
     2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
@@ -77,7 +77,9 @@ PHASES = {
 # more of them (``clause_replay``). 6: phase 3 keeps 15% of its training programs whole
 # (``programs``) and phase 4 replays twice as many extra clauses. 7: phase 3 draws as many
 # programs again for training (``train_extra`` 1), not replayed later (``replay_extra``).
-FORMAT = 7
+# 8: phase 3's clauses are numbered after all its draws (under 7 some took the ids of
+# extra programs, and 458 clauses of programs kept as clauses only were lost with them).
+FORMAT = 8
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
 # (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/brain.md).
@@ -223,10 +225,12 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
         if PHASES[phase].get("clauses"):
             programs = [r for r in phases[phase] if r["split"] == "train"
                         and r["task"] == "en2lcr" and r["frame"] == PROGRAM_FRAME]
-            # the clauses of the programs later phases may replay first, then the others
+            # clauses are numbered after every draw, kept or not (no id twice), in the
+            # programs' order; those of programs later phases do not replay are marked too
             built = [builder.clauses([r for r in programs if (r["id"] in unreplayed) == extra])
                      for extra in (False, True)]
-            clauses = _with_splits(built[0] + built[1], phase, len(phases[phase]), splitter)
+            clauses = _with_splits(built[0] + built[1], phase, builder.size + builder.extra,
+                                   splitter)
             unreplayed.update(r["id"] for r in clauses[len(built[0]):])
             phases[phase] += [r for r in clauses if r["split"] == "train"]
             builder.dropped["clause_not_train"] = sum(r["split"] != "train" for r in clauses)
