@@ -1,6 +1,6 @@
 """Constrained decoding for HLXL output (``lcr2hlxl``): every completed output parses.
 
-Unconstrained, the shipped model wrote HLXL that was no HLXL at times: ``t`` for ``true``,
+Unconstrained, session 10's model wrote HLXL that was no HLXL at times: ``t`` for ``true``,
 LC-R's ``∅`` inside HLXL, ``b"86f7374`` for ``b"host"``. ``HLXLConstraint`` follows the
 decoder protocol (``allowed``, ``advance``, ``copy``; see ``brain.decode``) with three layers,
 as ``brain.lcb_constraint`` does for LC-B:

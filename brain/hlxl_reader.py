@@ -13,7 +13,7 @@ completion from here, so a budget can be kept exactly. ``atom`` is the token bei
     r = Reader()
     for c in '{1000: {@0: "re':
         assert r.feed(c)
-    r.need()    # 4: the closing quote and "}}"
+    r.need()    # 3: the closing quote and "}}"
     r.atom      # ("text", '"re')
 """
 

@@ -19,14 +19,13 @@ whole programs, started only 382 of the 408 phase-3 validation programs with ``b
 greedily (each one missed is decoded whole, and wrong), while on the 115 validation texts
 of phases 1, 2 and 4 that split into clauses (pipelines, matches; none a ``block``) the
 block start never had a probability above 0.23. At 0.3, 392 of the 408 programs went clause
-by clause and none of the 115 others. The shipped model (phase 4 merged with a tenth of
-phase 3, ``brain.merge``) gives those 115 at most 0.13, so the threshold came down to 0.2:
+by clause and none of the 115 others. Session 9's model (phase 4 merged with a tenth of
+phase 3, ``brain.merge``) gave those 115 at most 0.13, so the threshold came down to 0.2:
 401 of the 408 programs go clause by clause (395 at 0.3), still none of the others; on the
 whole phase-3 validation split 51.2% exact greedy and 54.4% with beam 4 (the session-8
 model at 0.3: 49.5% and 51.5%). The session-11 model (phase 3 on twice as many programs)
-sends 400 of the 408 programs clause by clause at 0.2 (393 at 0.3) and one of the 115
-others, a three-step pipeline at 0.26, which then comes out wrong; 0.2 stays, since 0.3
-would decode seven more programs whole.
+sends 400 of the 408 programs clause by clause at 0.2 (395 at 0.3) and none of the 115
+others (at most 0.04), so 0.2 stays.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class PhasePlan:
 # The curriculum, as data. Epochs, not minutes, end each phase, so a CPU run with a fixed
 # seed is reproducible; the minute caps are a safety net well above the expected time.
 # Sized from the measured 11-16k target tokens/s on 2 CPU cores and the default corpora
-# (train target tokens per epoch, replay included, about 1.0M, 2.9M, 1.8M, 2.9M) with
+# (train target tokens per epoch, replay included, about 1.0M, 2.9M, 3.1M, 2.9M) with
 # Muon's extra cost per step: about 27 minutes in all. One cosine cycle per phase
 # (restart_epochs = epochs; each phase is a warm restart): measured on phase 1, it beat a
 # restart inside the phase (val exact 32% vs 30%). The corpora are large enough

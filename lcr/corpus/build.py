@@ -53,12 +53,12 @@ from lcr.progress import Progress
 # clause by clause, yet they were 56% of phase 3's characters (and the longest rows, so more
 # of its time); 15% of them (581) leave room for a second epoch of clauses in the same 233 s
 # that one epoch took. Since format 7 phase 3 spends that second epoch on new programs
-# instead (``train_extra`` 1, one epoch: phase-3 val 57.6% exact against 54.4%, phases 1, 2
-# and 4 within 0.3 points; docs/brain.md). ``replay_extra``: whether later phases replay
-# the phase's extra draws (and their clauses); False for phase 3, so that phase 4's replay
-# keeps its mixture of phases 1-3 (with them in its pool, the twice as many phase-3
-# clauses crowded out phase-1 and phase-2 records: in that trial phase-1 val fell 1.8
-# points, though its phase 3 was also cut short by a time cap).
+# instead (``train_extra`` 1, one epoch: phase-3 val 59.3% exact against 54.4%, phases 1,
+# 2 and 4 level or up to 0.7 points better; docs/brain.md). ``replay_extra``: whether later
+# phases replay the phase's extra draws (and their clauses); False for phase 3, so that
+# phase 4's replay keeps its mixture of phases 1-3 (with them in its pool, the twice as
+# many phase-3 clauses crowded out phase-1 and phase-2 records: in that trial phase-1 val
+# fell 1.8 points, though its phase 3 was also cut short by a time cap).
 PHASES = {
     1: {"module": "lcr.corpus.phase1", "size": 6000, "floor": 500, "train_extra": 4},
     2: {"module": "lcr.corpus.phase2", "size": 7200, "floor": 600, "train_extra": 4},
