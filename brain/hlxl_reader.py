@@ -27,6 +27,7 @@ from brain.tracker import (
     HIGH,
     IDENT,
     LOW,
+    hex_range,
     hex_viable,
     index_viable,
     number_complete,
@@ -385,9 +386,7 @@ class Reader:
 
     def _lone_ok(self) -> bool:
         """Can the ``\\u`` escape at hand end as something other than a high surrogate?"""
-        shift = 4 * (4 - len(self.buf))
-        lo = int(self.buf or "0", 16) << shift
-        hi = lo + (1 << shift) - 1
+        lo, hi = hex_range(self.buf)
         return not (HIGH[0] <= lo and hi <= HIGH[1]) and not (LOW[0] <= lo and hi <= LOW[1])
 
 

@@ -64,11 +64,17 @@ def number_viable(s: str) -> bool:
     return exp.startswith("-") or math.isfinite(float(s))
 
 
+def hex_range(digits: str) -> tuple[int, int]:
+    """The least and greatest code unit a ``\\u`` escape that starts with ``digits`` (0-4 hex
+    digits) can end as."""
+    shift = 4 * (4 - len(digits))
+    lo = int(digits or "0", 16) << shift
+    return lo, lo + (1 << shift) - 1
+
+
 def hex_viable(digits: str, need_low: bool) -> bool:
     """Can the ``\\u`` escape ``digits`` complete without a lone surrogate?"""
-    shift = 4 * (4 - len(digits))
-    lo = int(digits, 16) << shift
-    hi = lo + (1 << shift) - 1
+    lo, hi = hex_range(digits)
     if need_low:
         return lo <= LOW[1] and hi >= LOW[0]
     return not (LOW[0] <= lo and hi <= LOW[1])
