@@ -27,6 +27,8 @@ from brain.tracker import (
     HIGH,
     IDENT,
     LOW,
+    NAME_FIRST,
+    free_extension,
     hex_range,
     hex_viable,
     index_viable,
@@ -35,7 +37,6 @@ from brain.tracker import (
 )
 from lcr.values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, MAX_DEPTH
 
-NAME_FIRST = frozenset(string.ascii_letters + "_")  # a key's or handle name's first character
 NAME_REST = IDENT
 STRING_MODES = frozenset({"text", "escape", "uhex", "bytes", "bx", "bhex"})  # inside quotes
 WORDS = {"n": "null", "t": "true", "f": "false"}  # keywords, by their first letter
@@ -389,15 +390,3 @@ class Reader:
         lo, hi = hex_range(self.buf)
         return not (HIGH[0] <= lo and hi <= HIGH[1]) and not (LOW[0] <= lo and hi <= LOW[1])
 
-
-def free_extension(keys, prefix: str) -> int:
-    """The fewest characters to add to ``prefix`` for a name not in ``keys`` (``prefix``
-    empty: the length of the shortest name not in ``keys``)."""
-    k = 0 if prefix else 1
-    while True:
-        room = (len(NAME_REST) ** k if prefix
-                else len(NAME_FIRST) * len(NAME_REST) ** (k - 1))
-        taken = sum(1 for key in keys if len(key) == len(prefix) + k and key.startswith(prefix))
-        if taken < room:
-            return k
-        k += 1

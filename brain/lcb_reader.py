@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from brain.tracker import free_extension, names_of_length
 from lcr.lcb_format import (
     ARRAY_END,
     ARRAY_TAG,
@@ -39,7 +40,6 @@ from lcr.values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, MAX_DEPTH, MAX_SIZE
 U64 = (1 << 64) - 1
 NAME_FIRST = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 NAME_REST = NAME_FIRST | frozenset(b"0123456789")
-ONE_BYTE_NAMES = len(NAME_FIRST)
 SIZED = {TEXT_TAG: "text", BYTES_TAG: "bytes", HANDLE_TAG: "handle"}  # tag -> payload kind
 # UTF-8 (RFC 3629): per lead byte range, the first continuation byte's range and the count
 UTF8 = [(range(0x00, 0x80), None, 0), (range(0xC2, 0xE0), range(0x80, 0xC0), 1),
@@ -77,7 +77,7 @@ class Reader:
         if purpose == "index":  # fields left after this one need larger indices
             return top[2] + 1, FIELD_INDEX_MAX - top[1]
         if purpose == "keylen":  # no length whose every name is taken
-            return shortest_free(top[2]), MAX_SIZE
+            return free_extension(top[2], b""), MAX_SIZE
         return {"id": (0, CONTRACT_ID_MAX), "fields": (0, FIELD_INDEX_MAX + 1),
                 "entries": (0, U64), "int": (0, U64), "text": (0, MAX_SIZE),
                 "bytes": (0, MAX_SIZE), "handle": (1, MAX_SIZE)}[purpose]
@@ -236,11 +236,6 @@ def least_reachable(acc: int, i: int, lo: int) -> int:
     return acc + max(1, -(-(lo - acc) // step)) * step
 
 
-def names_of_length(size: int) -> int:
-    """How many identifiers (key or handle names) have ``size`` bytes."""
-    return ONE_BYTE_NAMES * len(NAME_REST) ** (size - 1)
-
-
 def uleb_sum(a: int, b: int) -> int:
     """Bytes of the LEB128 numbers a, a+1, ..., b (0 when b < a)."""
     total, k = 0, 1
@@ -259,14 +254,6 @@ def names_cost(keys, n: int, pending: int | None = None) -> int:
         k = min(n, max(0, names_of_length(size) - used[size]))
         total, n, size = total + k * (ulen(size) + size + 1), n - k, size + 1
     return total
-
-
-def shortest_free(keys) -> int:
-    """The shortest length of a key name not in ``keys``."""
-    used, size = Counter(map(len, keys)), 1
-    while used[size] >= names_of_length(size):
-        size += 1
-    return size
 
 
 def _follow(purpose: str, v: int) -> int:

@@ -32,6 +32,7 @@ DIGITS = frozenset("0123456789")
 HEX = frozenset("0123456789abcdefABCDEF")
 NUMBER = frozenset("0123456789.eE+-")
 IDENT = frozenset(string.ascii_letters + string.digits + "_")
+NAME_FIRST = frozenset(string.ascii_letters + "_")  # a key's or handle name's first character
 HIGH, LOW = (0xD800, 0xDBFF), (0xDC00, 0xDFFF)
 
 
@@ -62,6 +63,24 @@ def number_viable(s: str) -> bool:
     if not exp.strip("+-"):  # no exponent digits yet: a negative exponent is still open
         return True
     return exp.startswith("-") or math.isfinite(float(s))
+
+
+def names_of_length(size: int) -> int:
+    """How many identifiers (key or handle names, in any track) have ``size`` characters."""
+    return len(NAME_FIRST) * len(IDENT) ** (size - 1)
+
+
+def free_extension(keys, prefix) -> int:
+    """The fewest characters to add to ``prefix`` for a name not in ``keys`` (an empty
+    ``prefix``: the length of the shortest name not in ``keys``). Names are ``str`` or, as
+    in LC-B, ``bytes``; ``prefix`` is of the same type."""
+    k = 0 if prefix else 1
+    while True:
+        room = len(IDENT) ** k if prefix else names_of_length(k)
+        taken = sum(1 for key in keys if len(key) == len(prefix) + k and key.startswith(prefix))
+        if taken < room:
+            return k
+        k += 1
 
 
 def hex_range(digits: str) -> tuple[int, int]:

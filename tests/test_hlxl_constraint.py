@@ -14,7 +14,8 @@ from walks import TOK, atoms
 
 from brain.evaluate import READERS, score_lcr
 from brain.hlxl_constraint import HLXLConstraint, atoms_of
-from brain.hlxl_reader import NAME_REST, Reader, free_extension
+from brain.hlxl_reader import NAME_REST, Reader
+from brain.tracker import free_extension
 from lcr import dumps, parse
 from lcr.hlxl import dumps_hlxl, parse_hlxl
 from lcr.strategies import values
