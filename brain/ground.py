@@ -33,10 +33,10 @@ value closed, so every output is still complete, valid LC-R. A text with an esca
 from __future__ import annotations
 
 import re
-import string
 
 import numpy as np
 
+from brain.tracker import NAME_FIRST
 from lcr.hlxl import HANDLE_PREFIX, bytes_body
 from lcr.values import Bytes, Float, Handle, Int, Text
 
@@ -44,7 +44,6 @@ WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # grammar/lcr.lark's HANDLE, witho
 # A number as LC-R writes one (no leading zeros), not cut out of a longer run of digits.
 NUMBER = re.compile(r"(?<![0-9.])-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![0-9])")
 WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
-KEY_START = string.ascii_letters + "_"  # what a key (grammar/lcr.lark's KEY) starts with
 # Hex digit pairs standing alone in the source (after 0x or not), as a bytes literal may
 # spell them.
 HEX_RUN = re.compile(r"(?<![A-Za-z0-9_])(?:0[xX])?((?:[0-9a-fA-F]{2})+)(?![A-Za-z0-9_])")
@@ -211,7 +210,7 @@ class Grounding:
         """Where a value starts: no number the source does not begin, no handle without
         a word to name, no key (the only values spelled with a bare letter) no word begins."""
         barred = {c for c in "-0123456789" if not any(n.startswith(c) for n in self.numbers)}
-        barred |= set(KEY_START) - {w[0] for w in self.words}
+        barred |= NAME_FIRST - {w[0] for w in self.words}  # what a key starts with
         if not self.words:
             barred.add("⟁")
         return ~self._chars(barred) if barred else None
