@@ -24,7 +24,9 @@ export PYTHONPATH=/tmp/site:$PWD
 tar xzf .carry/corpora.tgz || exit 1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/check.log"
 if [ "${CHECK:-1}" = 1 ]; then  # CHECK=0: skip the CUDA checks (a second session)
-    timeout 90 python3 scripts/cuda_check.py --n 64 >> "$OUT/check.log" 2>&1
+    # CHECK_N prompts, at most CHECK_TIMEOUT seconds (the runs start after it)
+    timeout "${CHECK_TIMEOUT:-90}" python3 scripts/cuda_check.py --n "${CHECK_N:-64}" \
+        >> "$OUT/check.log" 2>&1
     echo "cuda_check exit $?" >> "$OUT/check.log"
 fi
 
