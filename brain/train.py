@@ -75,7 +75,8 @@ class PhasePlan:
 # pass over twice as many programs than from two passes (docs/brain.md). Phase 4 undoes part of
 # phase 3; keeping a tenth of phase 3's weights wins a little of it back (measured on
 # validation, with its price in lcr2en: brain.merge's docstring). An epoch moved from phase 2
-# to phase 4 (3 / 2 / 1 / 3) scored lower on validation (docs/brain.md, item 35).
+# to phase 4 (3 / 2 / 1 / 3) lost 12 phase-3 validation programs, for 4 more phase-4
+# sentences (docs/brain.md, item 35).
 PHASES = {
     1: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=9),
     2: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=16),
