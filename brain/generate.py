@@ -40,6 +40,9 @@ from brain.segment import SEGMENTED_TASKS, by_clauses
 from brain.tokenizer import HLXL_OUTPUT_TASKS, LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS
 
 DEFAULT_CHECKPOINT = "checkpoints"
+# The constraint of each task that writes another track than LC-R (grounded unless --no-ground).
+TRACK_CONSTRAINTS = {**dict.fromkeys(LCB_OUTPUT_TASKS, LCBConstraint),
+                     **dict.fromkeys(HLXL_OUTPUT_TASKS, HLXLConstraint)}
 # Beam width of brain.generate and brain.evaluate. Measured on the session-2 model's test
 # split (200 en2lcr records per phase, constrained and grounded), exact match greedy ->
 # beam 4 -> beam 8: phase 1 52.0 -> 66.0 -> 66.5%; 4 costs about 6x greedy's time, 8 twice
@@ -103,15 +106,13 @@ def translate(model, tok, sources, task: str = "en2lcr", *, constrain: bool = Tr
         grounded = ground and task in GROUNDED_TASKS
         cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
                                 strict=strict, sources=list(sources) if grounded else None)
-    elif constrain and task in LCB_OUTPUT_TASKS:
-        if max_new < 2:
+    elif constrain and task in TRACK_CONSTRAINTS:
+        if task in LCB_OUTPUT_TASKS and max_new < 2:
             raise InputError([("--max-new-tokens", "LC-B output needs at least 2 characters "
                                                    "(the shortest value, 00)")])
         cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
-                                sources=list(sources) if ground else None, cls=LCBConstraint)
-    elif constrain and task in HLXL_OUTPUT_TASKS:
-        cons = make_constraints(tok, prompts, max_new_tokens=max_new, block_size=block,
-                                sources=list(sources) if ground else None, cls=HLXLConstraint)
+                                sources=list(sources) if ground else None,
+                                cls=TRACK_CONSTRAINTS[task])
     per = max(1, batch_size // beam) if batch_size else None
     outs = beam_generate(model, tok, prompts, beam=beam, max_new_tokens=max_new,
                          constraints=cons, batch_size=per)

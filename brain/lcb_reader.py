@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from brain.tracker import free_extension, names_of_length
+from brain.tracker import IDENT, free_extension, names_of_length
+from brain.tracker import NAME_FIRST as NAME_FIRST_CHARS
 from lcr.lcb_format import (
     ARRAY_END,
     ARRAY_TAG,
@@ -38,8 +39,9 @@ from lcr.lcb_format import (
 from lcr.values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, MAX_DEPTH, MAX_SIZE
 
 U64 = (1 << 64) - 1
-NAME_FIRST = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-NAME_REST = NAME_FIRST | frozenset(b"0123456789")
+# brain.tracker's name characters, as the byte values LC-B spells them with
+NAME_FIRST = frozenset(map(ord, NAME_FIRST_CHARS))
+NAME_REST = frozenset(map(ord, IDENT))
 SIZED = {TEXT_TAG: "text", BYTES_TAG: "bytes", HANDLE_TAG: "handle"}  # tag -> payload kind
 # UTF-8 (RFC 3629): per lead byte range, the first continuation byte's range and the count
 UTF8 = [(range(0x00, 0x80), None, 0), (range(0xC2, 0xE0), range(0x80, 0xC0), 1),
