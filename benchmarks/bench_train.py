@@ -7,9 +7,11 @@ For each phase's training records, both sides train the same-sized model on the 
 examples in the same order for ``--seconds`` of wall clock and report *target tokens per
 second*: target characters (+ end token) the model learned from, the useful work.
 
-- trainer: ``brain.trainer.Trainer`` as ``python -m brain.train`` runs it: a pre-norm GPT,
-  length-bucketed batches padded only to the longest row of each batch, loss on target
-  positions only.
+- trainer: ``brain.trainer.Trainer`` as ``python -m brain.train`` runs it: a pre-norm GPT
+  without dropout, Muon, length-bucketed batches padded only to the longest row of each
+  batch, loss on target positions only; once whole (``--shards 1``) and once with each
+  batch split into ``--shards`` row shards on their own threads (the main job's default
+  on CPU: ``brain.trainer.Trainer._backward``).
 - baseline: as the original project did: ``nn.TransformerEncoder`` (same layers, width,
   heads, FFN, dropout) with a causal mask, every sequence padded to the full 1,024
   positions, loss over every position (padding and source included).
@@ -26,6 +28,7 @@ import random  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import torch  # noqa: E402
@@ -36,6 +39,12 @@ from brain import synth  # noqa: E402
 from brain.data import BatchSource, encode_records, read_jsonl  # noqa: E402
 from brain.model import GPT, GPTConfig  # noqa: E402
 from brain.tokenizer import CharTokenizer  # noqa: E402
+from brain.train import (  # noqa: E402
+    DEFAULT_LR,
+    DEFAULT_MODEL,
+    DEFAULT_MUON_LR,
+    DEFAULT_OPTIMIZER,
+)
 from brain.trainer import TrainConfig, Trainer  # noqa: E402
 
 
@@ -85,11 +94,13 @@ def baseline_rate(examples, order, pad, seconds, config) -> tuple[float, int]:
     return useful / (time.monotonic() - t0), steps
 
 
-def trainer_rate(tok, examples, seconds, config) -> tuple[float, int]:
+def trainer_rate(tok, examples, seconds, config, shards: int) -> tuple[float, int]:
     torch.manual_seed(0)
-    model = GPT(config)
+    model = GPT(replace(config, **DEFAULT_MODEL))
     source = BatchSource(examples, tok.pad, 32, seed=0)
-    cfg = TrainConfig(epochs=1, max_minutes=seconds / 60, save_every_epochs=1000)
+    cfg = TrainConfig(epochs=1, max_minutes=seconds / 60, save_every_epochs=1000,
+                      lr=DEFAULT_LR, optimizer=DEFAULT_OPTIMIZER, muon_lr=DEFAULT_MUON_LR,
+                      shards=shards)
     with tempfile.TemporaryDirectory() as out:
         state = Trainer(model, tok, source, None, cfg, out, desc="bench").run()
     return state["history"][0]["target_tokens_per_s"], state["step"]
@@ -113,23 +124,26 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=10.0, help="per side and phase")
     ap.add_argument("--examples", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--shards", type=int, default=2, help="row shards of the second run")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
     tok = CharTokenizer()
     config = GPTConfig(vocab_size=len(tok))
     print(f"threads {torch.get_num_threads()}, {args.seconds:g} s per side and phase, "
           f"batch 32, model {GPT(config).num_params():,} parameters", flush=True)
+    wide = f"{args.shards} shards"
     print(f"{'phase':>5} {'data':>22} {'mean len':>8} {'trainer tgt tok/s':>18} "
-          f"{'baseline tgt tok/s':>19} {'speed-up':>8}", flush=True)
+          f"{wide:>10} {'ratio':>6} {'baseline tgt tok/s':>19} {'speed-up':>8}", flush=True)
     for phase in args.phases:
         examples, origin = phase_examples(tok, args.corpora, phase, config.block_size,
                                           args.examples)
         mean = sum(len(e.ids) for e in examples) / len(examples)
-        ours, _ = trainer_rate(tok, examples, args.seconds, config)
+        ours, _ = trainer_rate(tok, examples, args.seconds, config, 1)
+        sharded, _ = trainer_rate(tok, examples, args.seconds, config, args.shards)
         order = BatchSource(examples, tok.pad, 32, seed=0).epoch(0)
         base, _ = baseline_rate(examples, order, tok.pad, args.seconds, config)
-        print(f"{phase:>5} {origin[-22:]:>22} {mean:>8.0f} {ours:>18,.0f} {base:>19,.0f} "
-              f"{ours / base:>7.1f}x", flush=True)
+        print(f"{phase:>5} {origin[-22:]:>22} {mean:>8.0f} {ours:>18,.0f} {sharded:>10,.0f} "
+              f"{sharded / ours:>5.2f}x {base:>19,.0f} {sharded / base:>7.1f}x", flush=True)
     return 0
 
 

@@ -18,9 +18,9 @@ per generated token against the same mode unconstrained, with a note of whether 
 runs wrote the same outputs (if not, they did different work and that comparison is
 indicative only). Greedy decoding, except the last mode: beam search as ``brain.generate``
 decodes by default (beam 4, 8 prompts = 32 hypotheses at a time), slower per output for
-more exact outputs. On the CPU threads torch is given (``--threads``, default 2). A bad
-corpus line, a character the model has no token for or an over-long prompt is a one-line
-error.
+more exact outputs. On the CPU threads torch is given (``--threads``, default 1 as in
+``brain.generate``: ``brain.threads``). A bad corpus line, a character the model has no
+token for or an over-long prompt is a one-line error.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from brain.constraint import LCRConstraint, make_constraints
 from brain.data import DataError, ensure_corpora, read_jsonl
 from brain.decode import generate
 from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all
+from brain.threads import DECODE_THREADS
 
 # (name, prompts per batch, use_cache, beam): all decode the same prompts
 MODES = (
@@ -168,7 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=256,
                     help="prompts, the same for every mode (256: one full batch of 256)")
     ap.add_argument("--max-new-tokens", type=int, default=400)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=DECODE_THREADS)
     ap.add_argument("--json", help="also write the rows here")
     args = ap.parse_args(argv)
     from brain.checkpoint import CheckpointError, load

@@ -46,6 +46,7 @@ from brain.checkpoint import add_device_option
 from brain.data import ensure_corpora, file_sha256, read_jsonl
 from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all, translate
 from brain.ground import GROUNDED_TASKS
+from brain.threads import DECODE_THREADS, intra_op
 from brain.tokenizer import HLXL_OUTPUT_TASKS, LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS, UnknownTaskError
 from lcr import parse
 from lcr.errors import LCRError
@@ -329,9 +330,12 @@ def main(argv=None) -> int:
                     help=f"beam width of the main outputs (default {DEFAULT_BEAM}; 1 = greedy)")
     ap.add_argument("--no-segment", action="store_true",
                     help="decode English programs whole, not clause by clause")
+    ap.add_argument("--threads", type=int, default=DECODE_THREADS,
+                    help=f"torch CPU threads (default {DECODE_THREADS}: faster than 2 for this "
+                         "model's small steps, brain.threads)")
     args = ap.parse_args(argv)
-    if args.beam < 1 or args.batch_size < 1:
-        ap.error("--beam and --batch-size must be at least 1")
+    if min(args.beam, args.batch_size, args.threads) < 1:
+        ap.error("--beam, --batch-size and --threads must be at least 1")
     from brain.checkpoint import CheckpointError, load
 
     out = Path(args.json or f"reports/eval_{args.split}.json")
@@ -343,8 +347,9 @@ def main(argv=None) -> int:
         held, train = load_records(Path(args.corpora), args.split)
         model, tok, config = load(args.checkpoint, device=args.device)
         corpus_warning(config)
-        results = evaluate(model, tok, held, train, batch_size=args.batch_size,
-                           limit=args.limit, beam=args.beam, segment=not args.no_segment)
+        with intra_op(args.threads):
+            results = evaluate(model, tok, held, train, batch_size=args.batch_size,
+                               limit=args.limit, beam=args.beam, segment=not args.no_segment)
     except (CheckpointError, FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

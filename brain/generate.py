@@ -37,6 +37,7 @@ from brain.ground import GROUNDED_TASKS
 from brain.hlxl_constraint import HLXLConstraint
 from brain.lcb_constraint import LCBConstraint
 from brain.segment import SEGMENTED_TASKS, by_clauses
+from brain.threads import DECODE_THREADS, intra_op
 from brain.tokenizer import HLXL_OUTPUT_TASKS, LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS
 
 DEFAULT_CHECKPOINT = "checkpoints"
@@ -156,11 +157,14 @@ def main(argv=None) -> int:
                          "hlxl2lcr, lcr2lcb, lcr2hlxl)")
     ap.add_argument("--no-segment", action="store_true",
                     help="decode programs whole, not clause by clause (en2lcr)")
+    ap.add_argument("--threads", type=int, default=DECODE_THREADS,
+                    help=f"torch CPU threads (default {DECODE_THREADS}: faster than 2 for this "
+                         "model's small steps, brain.threads)")
     args = ap.parse_args(argv)
     if args.input is not None and args.text:
         ap.error("give texts as arguments or --input, not both")
-    if min(args.batch_size, args.beam, args.max_new_tokens or 1) < 1:
-        ap.error("--batch-size, --beam and --max-new-tokens must be at least 1")
+    if min(args.batch_size, args.beam, args.max_new_tokens or 1, args.threads) < 1:
+        ap.error("--batch-size, --beam, --max-new-tokens and --threads must be at least 1")
     from brain.checkpoint import CheckpointError, load
 
     try:
@@ -171,11 +175,12 @@ def main(argv=None) -> int:
         if args.task not in tok.tasks:
             raise InputError([("--task", f"unknown task {args.task!r}; this checkpoint knows "
                                          f"{', '.join(tok.tasks)}")])
-        outs = translate(model, tok, sources, args.task, constrain=not args.no_constrain,
-                         strict=args.strict, ground=not args.no_ground,
-                         batch_size=args.batch_size, beam=args.beam,
-                         max_new_tokens=args.max_new_tokens, where=where,
-                         segment=not args.no_segment)
+        with intra_op(args.threads):
+            outs = translate(model, tok, sources, args.task, constrain=not args.no_constrain,
+                             strict=args.strict, ground=not args.no_ground,
+                             batch_size=args.batch_size, beam=args.beam,
+                             max_new_tokens=args.max_new_tokens, where=where,
+                             segment=not args.no_segment)
     except InputError as e:
         print(e, file=sys.stderr)
         return 2

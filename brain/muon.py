@@ -7,6 +7,7 @@ on transformer blocks; embeddings, the output head and the 1-D parameters (biase
 norms, smear weights) stay with AdamW.
 
     opt = MuonAdamW(model, lr=3e-3, muon_lr=0.02, weight_decay=0.01)
+    opt.executor = pool  # optional: orthogonalize the matrices of each shape in parallel
 
 Param groups carry ``kind`` ("muon" or "adamw") and ``lr_scale``; a trainer that sets
 ``group["lr"] = base * group["lr_scale"]`` drives both with one schedule. All state is
@@ -59,6 +60,7 @@ class MuonAdamW(torch.optim.Optimizer):
         ]
         super().__init__([g for g in groups if g["params"]],
                          {"lr": lr, "betas": betas, "momentum": momentum, "eps": eps})
+        self.executor = None  # a concurrent.futures executor for the Newton-Schulz steps
 
     # The step works on lists (torch._foreach_*) and on stacks of same-shaped matrices, so
     # one step launches a few dozen kernels instead of about a thousand: on a GPU this tiny
@@ -88,8 +90,12 @@ class MuonAdamW(torch.optim.Optimizer):
         by_shape: dict[tuple, list[int]] = {}
         for i, p in enumerate(params):
             by_shape.setdefault(tuple(p.shape), []).append(i)
-        for (rows, cols), idx in by_shape.items():
-            updates = orthogonalize(torch.stack([nesterov[i] for i in idx]))  # (n, rows, cols)
+        stacks = [torch.stack([nesterov[i] for i in idx]) for idx in by_shape.values()]
+        # (n, rows, cols) per shape; the shapes are independent, so a trainer that runs on
+        # several threads (Trainer's shards) lends them here too: same result, in parallel.
+        run = self.executor.map if self.executor is not None else map
+        for ((rows, cols), idx), updates in zip(by_shape.items(), run(orthogonalize, stacks),
+                                                strict=True):
             scale = -lr * max(1.0, rows / cols) ** 0.5
             for i, update in zip(idx, updates, strict=True):
                 params[i].add_(update, alpha=scale)

@@ -47,6 +47,7 @@ from brain.data import (
 from brain.generate import translate
 from brain.history import write_history
 from brain.model import GPT, GPTConfig
+from brain.threads import DECODE_THREADS, intra_op
 from brain.tokenizer import LCR_OUTPUT_TASKS, CharTokenizer, UnknownTaskError
 from brain.trainer import Interrupted, TrainConfig, Trainer, log
 
@@ -224,8 +225,10 @@ class TaskMetrics:
         outs: list[str | None] = [None] * len(self.sample)
         for task in sorted({r["task"] for r in self.sample}):
             rows = [i for i, r in enumerate(self.sample) if r["task"] == task]
-            got = translate(model, self.tok, [self.sample[i]["source"] for i in rows], task,
-                            constrain=False, batch_size=64, max_new_tokens=self.max_new)
+            with intra_op(DECODE_THREADS):
+                got = translate(model, self.tok, [self.sample[i]["source"] for i in rows],
+                                task, constrain=False, batch_size=64,
+                                max_new_tokens=self.max_new)
             for i, o in zip(rows, got, strict=True):
                 outs[i] = o
         return outs
@@ -295,7 +298,8 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
                       max_minutes=plan.minutes if args.max_minutes is None else
                       args.max_minutes * plan.minutes / sum(p.minutes for p in PHASES.values()),
                       save_every_steps=args.save_every_steps, cpu_amp=args.cpu_amp,
-                      optimizer=args.optimizer, muon_lr=args.muon_lr)
+                      optimizer=args.optimizer, muon_lr=args.muon_lr,
+                      shards=shards_for(args, model))
     meta = {"phase": phase, "corpus": {"file": str(path), "sha256": file_sha256(path),
                                        "train": len(train), "val": len(val)},
             "code_revision": code_revision(), "plan": asdict(plan)}
@@ -318,6 +322,23 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
         sample_metrics["merged_metrics"] = metrics(best, 0).get("val_metrics")
     checkpoint.save(args.out / "final", best, tok, checkpoint.meta_of(best_cfg) | sample_metrics)
     return state
+
+
+class SettingError(ValueError):
+    """Command-line settings that contradict each other or the model."""
+
+
+def shards_for(args, model: GPT) -> int:
+    """``--shards``, else 2 on CPU for a model without dropout (the 2-core machine's best:
+    1.4-1.5x the target tokens/s of one batch on two intra-op threads, measured with
+    benchmarks/bench_train.py), else 1 (CUDA; dropout needs one thread to stay
+    reproducible)."""
+    if args.shards is not None:
+        if args.shards > 1 and model.config.dropout > 0:
+            raise SettingError(f"--shards {args.shards} needs a model without dropout "
+                               f"(this one has {model.config.dropout:g}): use --shards 1")
+        return args.shards
+    return 2 if args.device == "cpu" and model.config.dropout == 0 else 1
 
 
 def phase_result(out: Path, phase: int) -> Path:
@@ -347,6 +368,9 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=DEFAULT_LR,
                     help=f"peak learning rate (default {DEFAULT_LR})")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--shards", type=int, default=None,
+                    help="split each batch into N row shards trained side by side on their "
+                         "own threads (default: 2 on CPU, 1 on CUDA or with dropout)")
     ap.add_argument("--optimizer", choices=("adamw", "muon"), default=DEFAULT_OPTIMIZER,
                     help=f"muon: Muon for the blocks' matrices, AdamW for the rest "
                          f"(default {DEFAULT_OPTIMIZER})")
@@ -359,6 +383,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fresh", action="store_true",
                     help="start the first phase from random weights, not the previous phase")
     args = ap.parse_args(argv)
+    if args.shards is not None and args.shards < 1:
+        ap.error(f"--shards must be at least 1, got {args.shards}")
     if args.device == "cpu":
         torch.use_deterministic_algorithms(True)
         torch.set_num_threads(args.threads or os.cpu_count() or 1)
@@ -373,7 +399,7 @@ def main(argv=None) -> int:
         write_history(args.out, PHASES)
         log(str(e))
         return 130
-    except (DataError, UnknownTaskError, checkpoint.CheckpointError) as e:
+    except (DataError, UnknownTaskError, checkpoint.CheckpointError, SettingError) as e:
         log(f"error: {e}")
         return 2
     log(f"done in {time.monotonic() - t0:.0f} s; final model in {args.out / 'final'}")

@@ -22,14 +22,17 @@ import math
 import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
 from brain import checkpoint
+from brain.model import IGNORE_INDEX as IGNORE
 from brain.muon import MuonAdamW
 from brain.progress import Progress
+from brain.threads import intra_op
 
 
 @dataclass
@@ -51,6 +54,11 @@ class TrainConfig:
     cpu_amp: bool = False  # bf16 autocast on CPU too (always on for CUDA)
     optimizer: str = "adamw"  # or "muon": brain.muon.MuonAdamW (Muon for block matrices)
     muon_lr: float = 0.02  # Muon's peak learning rate (follows the same schedule)
+    # Row shards of each batch run side by side on their own threads, one intra-op thread
+    # each, their gradients summed in shard order (see Trainer._backward). 1 = the whole
+    # batch in one call. The weights depend on it (float sums in another order), not on
+    # the machine's core count.
+    shards: int = 1
 
 
 def lr_at(step: int, cfg: TrainConfig, steps_per_epoch: int) -> float:
@@ -105,6 +113,14 @@ class Trainer:
                       # running sums of the current epoch, so a resumed epoch reports the same
                       "sums": {"loss": 0.0, "targets": 0, "tokens": 0}}
         self._stop_signal = False
+        if config.shards < 1:
+            raise ValueError(f"shards must be at least 1, got {config.shards}")
+        if config.shards > 1 and any(
+                m.p > 0 for m in model.modules() if isinstance(m, torch.nn.Dropout)):
+            # Dropout draws from torch's one global generator, in whatever order the
+            # threads reach it: the run would no longer be reproducible.
+            raise ValueError("shards > 1 needs a model without dropout")
+        self._pool: ThreadPoolExecutor | None = None  # the shards' threads, during run()
         self.on_step = None  # test hook: called with the step number after each step
 
     # -- state -------------------------------------------------------------------------
@@ -159,6 +175,14 @@ class Trainer:
     def _signal(self, signum, frame):
         self._stop_signal = True
 
+    def _step_threads(self):
+        """Intra-op threads for the training steps: with shards, the cores are shared out
+        among them (their threads would otherwise oversubscribe the cores), and the
+        optimizer step runs on one shard's share too: its small ops lose more waiting
+        for a second thread than they gain (measured on 2 cores: 30 vs 40-65 ms)."""
+        threads = torch.get_num_threads()
+        return intra_op(threads // self.cfg.shards if self._pool is not None else threads)
+
     def run(self, resume: bool = False) -> dict:
         if resume and self.resume():
             st = self.state
@@ -168,11 +192,18 @@ class Trainer:
             log(f"{self.desc}: resuming at epoch {st['epoch'] + 1}, batch {st['batch']}, "
                 f"step {st['step']}")
         handlers = {s: signal.signal(s, self._signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        if self.cfg.shards > 1:
+            self._pool = ThreadPoolExecutor(self.cfg.shards, thread_name_prefix="shard")
+        if isinstance(self.opt, MuonAdamW):
+            self.opt.executor = self._pool
         try:
             self._loop()
         finally:
             for s, h in handlers.items():
                 signal.signal(s, h)
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = self.opt.executor = None
         return self.state
 
     def _loop(self) -> None:
@@ -186,45 +217,44 @@ class Trainer:
             sums = st["sums"]
             epoch_t0, done = time.monotonic(), 0
             model.train()
-            for i in range(st["batch"], len(batches)):
-                x, y, n_target = self.train.batch(batches[i])
-                x, y = x.to(self.device), y.to(self.device)
-                torch.manual_seed(step_seed(cfg.seed, st["step"]))  # dropout of this step
-                lr = lr_at(st["step"], cfg, per_epoch)
-                for group in self.opt.param_groups:
-                    group["lr"] = lr * group.get("lr_scale", 1.0)
-                with self._autocast():
-                    _, loss = model(x, y)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                self.opt.step()
-                self.opt.zero_grad(set_to_none=True)
-                st["step"] += 1
-                st["batch"] = i + 1
-                sums["loss"] += loss.item() * n_target
-                sums["targets"] += n_target
-                sums["tokens"] += int((x != self.train.pad).sum())
-                st["elapsed"] = time.monotonic() - t0
-                done += n_target
-                rate = done / max(1e-9, time.monotonic() - epoch_t0)
-                bar.update(1, loss=sums["loss"] / sums["targets"], lr=lr, tgt_tok_s=round(rate))
-                if self.on_step is not None:
-                    self.on_step(st["step"])
-                if cfg.save_every_steps and st["step"] % cfg.save_every_steps == 0:
-                    self.save("last", with_state=True)
-                if self._stop_signal:
-                    self.save("last", with_state=True)
-                    bar.close()
-                    raise Interrupted(f"{self.desc}: interrupted at step {st['step']}; "
-                                      "state saved, --resume continues")
-                if cfg.max_minutes is not None and st["elapsed"] > 60 * cfg.max_minutes:
-                    st["stop_reason"] = f"time budget of {cfg.max_minutes} min"
-                    # Said out loud: where the clock, not the plan, ends training, the
-                    # weights depend on the machine's speed that day.
-                    log(f"{self.desc}: stopped by its {cfg.max_minutes}-minute cap at step "
-                        f"{st['step']}, in epoch {st['epoch'] + 1} of {cfg.epochs}; the "
-                        "weights now depend on this machine's speed (not reproducible)")
-                    break
+            with self._step_threads():
+                for i in range(st["batch"], len(batches)):
+                    x, y, n_target = self.train.batch(batches[i])
+                    x, y = x.to(self.device), y.to(self.device)
+                    torch.manual_seed(step_seed(cfg.seed, st["step"]))  # dropout of this step
+                    lr = lr_at(st["step"], cfg, per_epoch)
+                    for group in self.opt.param_groups:
+                        group["lr"] = lr * group.get("lr_scale", 1.0)
+                    loss = self._backward(x, y)
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                    self.opt.step()
+                    self.opt.zero_grad(set_to_none=True)
+                    st["step"] += 1
+                    st["batch"] = i + 1
+                    sums["loss"] += loss.item() * n_target
+                    sums["targets"] += n_target
+                    sums["tokens"] += int((x != self.train.pad).sum())
+                    st["elapsed"] = time.monotonic() - t0
+                    done += n_target
+                    rate = done / max(1e-9, time.monotonic() - epoch_t0)
+                    bar.update(1, loss=sums["loss"] / sums["targets"], lr=lr, tgt_tok_s=round(rate))
+                    if self.on_step is not None:
+                        self.on_step(st["step"])
+                    if cfg.save_every_steps and st["step"] % cfg.save_every_steps == 0:
+                        self.save("last", with_state=True)
+                    if self._stop_signal:
+                        self.save("last", with_state=True)
+                        bar.close()
+                        raise Interrupted(f"{self.desc}: interrupted at step {st['step']}; "
+                                          "state saved, --resume continues")
+                    if cfg.max_minutes is not None and st["elapsed"] > 60 * cfg.max_minutes:
+                        st["stop_reason"] = f"time budget of {cfg.max_minutes} min"
+                        # Said out loud: where the clock, not the plan, ends training, the
+                        # weights depend on the machine's speed that day.
+                        log(f"{self.desc}: stopped by its {cfg.max_minutes}-minute cap at step "
+                            f"{st['step']}, in epoch {st['epoch'] + 1} of {cfg.epochs}; the "
+                            "weights now depend on this machine's speed (not reproducible)")
+                        break
             bar.close()
             self._end_epoch(time.monotonic() - epoch_t0, done)
         st["finished"] = True
@@ -232,6 +262,43 @@ class Trainer:
         self.save("last", with_state=True)
         if not (self.out_dir / "best").exists():  # no validation set: the last is the best
             self.save("best", with_state=False)
+
+    def _backward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Forward and backward of one batch, gradients left in ``.grad``; returns its loss
+        (mean over target positions).
+
+        With ``shards`` > 1 the batch's rows are dealt into shards (row i to shard
+        i % shards: batches are length-sorted, so the shards get rows of like lengths),
+        each cut to its own longest row and run on its own thread. On 2 CPU cores two
+        half batches on one thread each beat one batch on two intra-op threads, which
+        wait on each other after every small op (benchmarks/bench_train.py --shards).
+        Each shard's gradient comes back from ``torch.autograd.grad`` and they are added
+        in shard order, so the result does not depend on which thread finishes first.
+        """
+        if self._pool is None:
+            with self._autocast():
+                _, loss = self.model(x, y)
+            loss.backward()
+            return loss.detach()
+        k, n_all = self.cfg.shards, int((y != IGNORE).sum())
+        params = [p for p in self.model.parameters() if p.requires_grad]
+
+        def shard(i: int):
+            xs, ys = x[i::k], y[i::k]
+            n = int((ys != IGNORE).sum())
+            if n == 0:
+                return None
+            width = int((xs != self.train.pad).sum(dim=1).max())  # rows are right-padded
+            with self._autocast():
+                _, loss = self.model(xs[:, :width], ys[:, :width])
+            grads = torch.autograd.grad(loss * (n / n_all), params, allow_unused=True)
+            return loss.detach() * (n / n_all), grads
+
+        results = [r for r in self._pool.map(shard, range(k)) if r is not None]
+        for j, p in enumerate(params):
+            grads = [g[j] for _, g in results if g[j] is not None]
+            p.grad = sum(grads[1:], grads[0]) if grads else None
+        return sum(loss for loss, _ in results)
 
     def _end_epoch(self, seconds: float, done: int) -> None:
         """Validation, callback, history, early stopping, checkpoints. ``done``: target

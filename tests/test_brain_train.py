@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -13,6 +14,7 @@ from brain.data import BatchSource, DataError, collate, encode_records, epoch_ba
 from brain.decode import generate
 from brain.model import GPT, GPTConfig
 from brain.muon import MuonAdamW, orthogonalize
+from brain.threads import intra_op
 from brain.tokenizer import CharTokenizer
 from brain.train import PHASES, parse_epochs, parse_model, phase_plan
 from brain.train import main as train_main
@@ -131,13 +133,14 @@ class Kill(Exception):
     pass
 
 
-def _run(tmp_path, name, kill_at=None, resume=False, optimizer="adamw"):
+def _run(tmp_path, name, kill_at=None, resume=False, optimizer="adamw", shards=1):
     tok, _, exs = examples(60)
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=len(tok), **{**TINY, "dropout": 0.1}))
+    dropout = 0.1 if shards == 1 else 0.0  # shards need a model without dropout
+    model = GPT(GPTConfig(vocab_size=len(tok), **{**TINY, "dropout": dropout}))
     val = BatchSource(exs[:8], tok.pad, 8, 0)
     cfg = TrainConfig(epochs=3, batch_size=8, warmup_steps=4, restart_epochs=1,
-                      save_every_steps=3, seed=5, optimizer=optimizer)
+                      save_every_steps=3, seed=5, optimizer=optimizer, shards=shards)
     trainer = Trainer(model, tok, BatchSource(exs, tok.pad, 8, 1), val, cfg, tmp_path / name)
 
     def hook(step):
@@ -152,11 +155,14 @@ def _run(tmp_path, name, kill_at=None, resume=False, optimizer="adamw"):
     return model, state
 
 
-@pytest.mark.parametrize("optimizer", ["adamw", "muon"])
-def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, deterministic, optimizer):
-    full, full_state = _run(tmp_path, "a", optimizer=optimizer)
-    assert _run(tmp_path, "b", kill_at=11, optimizer=optimizer)[0] is None  # 2 steps after a save
-    resumed, state = _run(tmp_path, "b", resume=True, optimizer=optimizer)
+@pytest.mark.parametrize("optimizer, shards", [("adamw", 1), ("muon", 1), ("muon", 3)])
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, deterministic, optimizer,
+                                                       shards):
+    # With shards, the threads finish in any order: the same bits regardless is part of it.
+    full, full_state = _run(tmp_path, "a", optimizer=optimizer, shards=shards)
+    kill = _run(tmp_path, "b", kill_at=11, optimizer=optimizer, shards=shards)  # 2 after a save
+    assert kill[0] is None
+    resumed, state = _run(tmp_path, "b", resume=True, optimizer=optimizer, shards=shards)
     assert state["step"] == full_state["step"]
     for (k, a), (_, b) in zip(full.state_dict().items(), resumed.state_dict().items(),
                                      strict=True):
@@ -165,6 +171,50 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, deterministic, 
              for e in full_state["history"]]
     assert strip == [{k: v for k, v in e.items() if k not in ("seconds", "target_tokens_per_s")}
                      for e in state["history"]]
+
+
+@pytest.mark.parametrize("rows", [7, 8])
+def test_sharded_backward_gives_the_whole_batch_gradient(tmp_path, rows):
+    # Shards are cut to their own longest row and weighted by their target counts: the sum
+    # is the whole batch's mean-loss gradient, up to float rounding. 7 rows in 4 shards
+    # leaves one shard a row short; 8 rows of one example but for one leaves shards whose
+    # rows carry no target at all.
+    tok, _, exs = examples(40)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=len(tok), **{**TINY, "dropout": 0.0}))
+    batch = sorted(exs[:rows], key=lambda e: len(e.ids))
+    x, y = collate(batch, tok.pad)
+    if rows == 8:
+        y[1:] = -100
+    grads, losses = [], []
+    for shards in (1, 4):
+        cfg = TrainConfig(shards=shards)
+        trainer = Trainer(model, tok, BatchSource(exs, tok.pad, 8, 0), None, cfg, tmp_path)
+        if shards > 1:
+            trainer._pool = ThreadPoolExecutor(shards)
+        losses.append(trainer._backward(x, y).item())
+        grads.append([p.grad.clone() for p in model.parameters()])
+        model.zero_grad(set_to_none=True)
+    assert losses[1] == pytest.approx(losses[0], rel=1e-5)
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_shards_refuse_dropout_and_the_cli_says_so(tmp_path, capsys, torch_settings):
+    tok, _, exs = examples(20)
+    model = GPT(GPTConfig(vocab_size=len(tok), **{**TINY, "dropout": 0.1}))
+    with pytest.raises(ValueError, match="without dropout"):
+        Trainer(model, tok, BatchSource(exs, tok.pad, 8, 0), None, TrainConfig(shards=2),
+                tmp_path)
+    corpora = tmp_path / "corpora"
+    synth.write_corpora(corpora, 10)
+    args = ["--corpora", str(corpora), "--out", str(tmp_path / "ck"), "--phase", "1",
+            "--device", "cpu", "--model", "n_layer=1,n_head=2,n_embd=32,n_ffn=64,dropout=0.1"]
+    assert train_main([*args, "--shards", "2"]) == 2
+    assert "--shards 2 needs a model without dropout" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        train_main([*args, "--shards", "0"])
+    assert e.value.code == 2 and "--shards must be at least 1" in capsys.readouterr().err
 
 
 def test_a_time_cap_stops_the_phase_and_says_so(tmp_path, capsys):
@@ -366,15 +416,18 @@ def _reference_step(model, state, lr, muon_lr, wd=0.01, betas=(0.9, 0.99), mom=0
         p.addcdiv_(s["m"], denom, value=-rate / (1 - betas[0] ** s["t"]))
 
 
-def test_muon_adamw_batched_step_equals_the_per_tensor_algorithm():
+@pytest.mark.parametrize("threads", [0, 2])
+def test_muon_adamw_batched_step_equals_the_per_tensor_algorithm(threads):
     # The optimizer stacks same-shaped matrices and uses foreach ops (few kernel launches on
-    # a GPU); on CPU that must give the same bits as the plain per-tensor loop.
+    # a GPU); on CPU that must give the same bits as the plain per-tensor loop, with its
+    # Newton-Schulz steps run on an executor's threads (as Trainer's shards lend it) too.
     models = []
     for _ in range(2):
         torch.manual_seed(0)
         models.append(GPT(GPTConfig(vocab_size=len(CharTokenizer()), dropout=0.0, **TINY)))
     ours, ref = models
     opt, state = MuonAdamW(ours, lr=3e-3, muon_lr=0.02, weight_decay=0.01), {}
+    opt.executor = ThreadPoolExecutor(threads) if threads else None
     gen = torch.Generator().manual_seed(1)
     for step in range(4):
         x = torch.randint(3, 100, (4, 40), generator=gen)
@@ -389,3 +442,11 @@ def test_muon_adamw_batched_step_equals_the_per_tensor_algorithm():
             m.zero_grad(set_to_none=True)
     for (name, a), b in zip(ours.state_dict().items(), ref.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
+
+
+def test_intra_op_sets_the_thread_count_for_its_block_only():
+    before = torch.get_num_threads()
+    with pytest.raises(KeyError), intra_op(before + 1):
+        assert torch.get_num_threads() == before + 1
+        raise KeyError  # put back on the way out of an error too
+    assert torch.get_num_threads() == before
