@@ -325,14 +325,12 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
 
 
 class SettingError(ValueError):
-    """Command-line settings that contradict each other or the model."""
+    """Command-line settings that contradict the model."""
 
 
 def shards_for(args, model: GPT) -> int:
-    """``--shards``, else 2 on CPU for a model without dropout (the 2-core machine's best:
-    1.4-1.5x the target tokens/s of one batch on two intra-op threads, measured with
-    benchmarks/bench_train.py), else 1 (CUDA; dropout needs one thread to stay
-    reproducible)."""
+    """``--shards``, else 2 on CPU (docs/brain.md, item 38) for a model without dropout (its
+    draws would make the shards' threads irreproducible), else 1."""
     if args.shards is not None:
         if args.shards > 1 and model.config.dropout > 0:
             raise SettingError(f"--shards {args.shards} needs a model without dropout "

@@ -203,7 +203,9 @@ class Trainer:
                 signal.signal(s, h)
             if self._pool is not None:
                 self._pool.shutdown()
-                self._pool = self.opt.executor = None
+                self._pool = None
+            if isinstance(self.opt, MuonAdamW):
+                self.opt.executor = None
         return self.state
 
     def _loop(self) -> None:
