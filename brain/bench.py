@@ -39,7 +39,7 @@ from brain.constraint import LCRConstraint, make_constraints
 from brain.data import DataError, ensure_corpora, read_jsonl
 from brain.decode import generate
 from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all
-from brain.threads import DECODE_THREADS
+from brain.threads import add_threads_option
 
 # (name, prompts per batch, use_cache, beam): all decode the same prompts
 MODES = (
@@ -169,7 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=256,
                     help="prompts, the same for every mode (256: one full batch of 256)")
     ap.add_argument("--max-new-tokens", type=int, default=400)
-    ap.add_argument("--threads", type=int, default=DECODE_THREADS)
+    add_threads_option(ap)
     ap.add_argument("--json", help="also write the rows here")
     args = ap.parse_args(argv)
     from brain.checkpoint import CheckpointError, load

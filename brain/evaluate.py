@@ -46,7 +46,7 @@ from brain.checkpoint import add_device_option
 from brain.data import ensure_corpora, file_sha256, read_jsonl
 from brain.generate import DEFAULT_BEAM, DEFAULT_CHECKPOINT, InputError, encode_all, translate
 from brain.ground import GROUNDED_TASKS
-from brain.threads import DECODE_THREADS, intra_op
+from brain.threads import add_threads_option, intra_op
 from brain.tokenizer import HLXL_OUTPUT_TASKS, LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS, UnknownTaskError
 from lcr import parse
 from lcr.errors import LCRError
@@ -330,9 +330,7 @@ def main(argv=None) -> int:
                     help=f"beam width of the main outputs (default {DEFAULT_BEAM}; 1 = greedy)")
     ap.add_argument("--no-segment", action="store_true",
                     help="decode English programs whole, not clause by clause")
-    ap.add_argument("--threads", type=int, default=DECODE_THREADS,
-                    help=f"torch CPU threads (default {DECODE_THREADS}: faster than 2 for this "
-                         "model's small steps, brain.threads)")
+    add_threads_option(ap)
     args = ap.parse_args(argv)
     if min(args.beam, args.batch_size, args.threads) < 1:
         ap.error("--beam, --batch-size and --threads must be at least 1")

@@ -37,7 +37,7 @@ from brain.ground import GROUNDED_TASKS
 from brain.hlxl_constraint import HLXLConstraint
 from brain.lcb_constraint import LCBConstraint
 from brain.segment import SEGMENTED_TASKS, by_clauses
-from brain.threads import DECODE_THREADS, intra_op
+from brain.threads import add_threads_option, intra_op
 from brain.tokenizer import HLXL_OUTPUT_TASKS, LCB_OUTPUT_TASKS, LCR_OUTPUT_TASKS
 
 DEFAULT_CHECKPOINT = "checkpoints"
@@ -157,9 +157,7 @@ def main(argv=None) -> int:
                          "hlxl2lcr, lcr2lcb, lcr2hlxl)")
     ap.add_argument("--no-segment", action="store_true",
                     help="decode programs whole, not clause by clause (en2lcr)")
-    ap.add_argument("--threads", type=int, default=DECODE_THREADS,
-                    help=f"torch CPU threads (default {DECODE_THREADS}: faster than 2 for this "
-                         "model's small steps, brain.threads)")
+    add_threads_option(ap)
     args = ap.parse_args(argv)
     if args.input is not None and args.text:
         ap.error("give texts as arguments or --input, not both")

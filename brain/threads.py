@@ -13,6 +13,7 @@ thread each (``brain.trainer``), rather than share one batch between two threads
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 
 import torch
@@ -29,3 +30,10 @@ def intra_op(n: int):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def add_threads_option(ap: argparse.ArgumentParser) -> None:
+    """``--threads N`` (default ``DECODE_THREADS``) for the decoding CLIs."""
+    ap.add_argument("--threads", type=int, default=DECODE_THREADS,
+                    help=f"torch CPU threads (default {DECODE_THREADS}: faster than 2 for this "
+                         "model's small steps, brain.threads)")

@@ -223,14 +223,14 @@ class TaskMetrics:
         """The sample's outputs, in order, each task through ``brain.generate.translate``
         (greedy, unconstrained; en2lcr programs clause by clause)."""
         outs: list[str | None] = [None] * len(self.sample)
-        for task in sorted({r["task"] for r in self.sample}):
-            rows = [i for i, r in enumerate(self.sample) if r["task"] == task]
-            with intra_op(DECODE_THREADS):
+        with intra_op(DECODE_THREADS):
+            for task in sorted({r["task"] for r in self.sample}):
+                rows = [i for i, r in enumerate(self.sample) if r["task"] == task]
                 got = translate(model, self.tok, [self.sample[i]["source"] for i in rows],
                                 task, constrain=False, batch_size=64,
                                 max_new_tokens=self.max_new)
-            for i, o in zip(rows, got, strict=True):
-                outs[i] = o
+                for i, o in zip(rows, got, strict=True):
+                    outs[i] = o
         return outs
 
 

@@ -121,6 +121,7 @@ class Trainer:
             # threads reach it: the run would no longer be reproducible.
             raise ValueError("shards > 1 needs a model without dropout")
         self._pool: ThreadPoolExecutor | None = None  # the shards' threads, during run()
+        self._threads = torch.get_num_threads()  # the caller's intra-op threads (run() reads)
         self.on_step = None  # test hook: called with the step number after each step
 
     # -- state -------------------------------------------------------------------------
@@ -176,12 +177,13 @@ class Trainer:
         self._stop_signal = True
 
     def _step_threads(self):
-        """Intra-op threads for the training steps: with shards, the cores are shared out
-        among them (their threads would otherwise oversubscribe the cores), and the
-        optimizer step runs on one shard's share too: its small ops lose more waiting
-        for a second thread than they gain (measured on 2 cores: 30 vs 40-65 ms)."""
-        threads = torch.get_num_threads()
-        return intra_op(threads // self.cfg.shards if self._pool is not None else threads)
+        """Intra-op threads for the training loop (validation at each epoch's end goes back
+        to the caller's): with shards, the cores are shared out among them (their threads
+        would otherwise oversubscribe the cores), and the optimizer step runs on one
+        shard's share too: its small ops lose more waiting for a second thread than they
+        gain (measured on 2 cores: 30 vs 40-65 ms)."""
+        t = self._threads
+        return intra_op(t // self.cfg.shards if self._pool is not None else t)
 
     def run(self, resume: bool = False) -> dict:
         if resume and self.resume():
@@ -196,8 +198,10 @@ class Trainer:
             self._pool = ThreadPoolExecutor(self.cfg.shards, thread_name_prefix="shard")
         if isinstance(self.opt, MuonAdamW):
             self.opt.executor = self._pool
+        self._threads = torch.get_num_threads()
         try:
-            self._loop()
+            with self._step_threads():
+                self._loop()
         finally:
             for s, h in handlers.items():
                 signal.signal(s, h)
@@ -219,44 +223,43 @@ class Trainer:
             sums = st["sums"]
             epoch_t0, done = time.monotonic(), 0
             model.train()
-            with self._step_threads():
-                for i in range(st["batch"], len(batches)):
-                    x, y, n_target = self.train.batch(batches[i])
-                    x, y = x.to(self.device), y.to(self.device)
-                    torch.manual_seed(step_seed(cfg.seed, st["step"]))  # dropout of this step
-                    lr = lr_at(st["step"], cfg, per_epoch)
-                    for group in self.opt.param_groups:
-                        group["lr"] = lr * group.get("lr_scale", 1.0)
-                    loss = self._backward(x, y)
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                    self.opt.step()
-                    self.opt.zero_grad(set_to_none=True)
-                    st["step"] += 1
-                    st["batch"] = i + 1
-                    sums["loss"] += loss.item() * n_target
-                    sums["targets"] += n_target
-                    sums["tokens"] += int((x != self.train.pad).sum())
-                    st["elapsed"] = time.monotonic() - t0
-                    done += n_target
-                    rate = done / max(1e-9, time.monotonic() - epoch_t0)
-                    bar.update(1, loss=sums["loss"] / sums["targets"], lr=lr, tgt_tok_s=round(rate))
-                    if self.on_step is not None:
-                        self.on_step(st["step"])
-                    if cfg.save_every_steps and st["step"] % cfg.save_every_steps == 0:
-                        self.save("last", with_state=True)
-                    if self._stop_signal:
-                        self.save("last", with_state=True)
-                        bar.close()
-                        raise Interrupted(f"{self.desc}: interrupted at step {st['step']}; "
-                                          "state saved, --resume continues")
-                    if cfg.max_minutes is not None and st["elapsed"] > 60 * cfg.max_minutes:
-                        st["stop_reason"] = f"time budget of {cfg.max_minutes} min"
-                        # Said out loud: where the clock, not the plan, ends training, the
-                        # weights depend on the machine's speed that day.
-                        log(f"{self.desc}: stopped by its {cfg.max_minutes}-minute cap at step "
-                            f"{st['step']}, in epoch {st['epoch'] + 1} of {cfg.epochs}; the "
-                            "weights now depend on this machine's speed (not reproducible)")
-                        break
+            for i in range(st["batch"], len(batches)):
+                x, y, n_target = self.train.batch(batches[i])
+                x, y = x.to(self.device), y.to(self.device)
+                torch.manual_seed(step_seed(cfg.seed, st["step"]))  # dropout of this step
+                lr = lr_at(st["step"], cfg, per_epoch)
+                for group in self.opt.param_groups:
+                    group["lr"] = lr * group.get("lr_scale", 1.0)
+                loss = self._backward(x, y)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                self.opt.step()
+                self.opt.zero_grad(set_to_none=True)
+                st["step"] += 1
+                st["batch"] = i + 1
+                sums["loss"] += loss.item() * n_target
+                sums["targets"] += n_target
+                sums["tokens"] += int((x != self.train.pad).sum())
+                st["elapsed"] = time.monotonic() - t0
+                done += n_target
+                rate = done / max(1e-9, time.monotonic() - epoch_t0)
+                bar.update(1, loss=sums["loss"] / sums["targets"], lr=lr, tgt_tok_s=round(rate))
+                if self.on_step is not None:
+                    self.on_step(st["step"])
+                if cfg.save_every_steps and st["step"] % cfg.save_every_steps == 0:
+                    self.save("last", with_state=True)
+                if self._stop_signal:
+                    self.save("last", with_state=True)
+                    bar.close()
+                    raise Interrupted(f"{self.desc}: interrupted at step {st['step']}; "
+                                      "state saved, --resume continues")
+                if cfg.max_minutes is not None and st["elapsed"] > 60 * cfg.max_minutes:
+                    st["stop_reason"] = f"time budget of {cfg.max_minutes} min"
+                    # Said out loud: where the clock, not the plan, ends training, the
+                    # weights depend on the machine's speed that day.
+                    log(f"{self.desc}: stopped by its {cfg.max_minutes}-minute cap at step "
+                        f"{st['step']}, in epoch {st['epoch'] + 1} of {cfg.epochs}; the "
+                        "weights now depend on this machine's speed (not reproducible)")
+                    break
             bar.close()
             self._end_epoch(time.monotonic() - epoch_t0, done)
         st["finished"] = True
@@ -314,10 +317,11 @@ class Trainer:
                   "seconds": round(seconds, 2),
                   "target_tokens_per_s": round(done / max(seconds, 1e-9), 1)}
         st["sums"] = {"loss": 0.0, "targets": 0, "tokens": 0}
-        if self.val is not None:
-            record["val_loss"] = self.val_loss()
-        if self.evaluate is not None:
-            record.update(self.evaluate(self.model, st["epoch"] + 1))
+        with intra_op(self._threads):
+            if self.val is not None:
+                record["val_loss"] = self.val_loss()
+            if self.evaluate is not None:
+                record.update(self.evaluate(self.model, st["epoch"] + 1))
         self.model.train()
         st["history"].append(record)
         st["epoch"] += 1
