@@ -46,6 +46,83 @@ class Hyp:
     constraint: object | None
 
 
+class _Masks:
+    """Which tokens the live rows' constraints allow, worked out only as far as beam search
+    asks. With constraints that have a cheap ``allows(token_id)`` (never yes to a token
+    ``allowed()`` refuses; ``brain.constraint``) and plain scores, a candidate is first
+    put to ``allows``; a row gets its full mask only when that says no. Beam search looks
+    at a handful of candidates per prompt and step, mostly allowed, so most rows never need
+    one. Measured on 96 test prompts (``brain.bench``'s beam mode), the same outputs with
+    the constraint's time down from 1.45-1.51 s to 0.77-1.00 s."""
+
+    def __init__(self, constraints, banned, eos, last):
+        self.cons, self.banned, self.eos, self.last = constraints, banned, eos, last
+        self.lazy = all(c is not None and getattr(c, "allows", None) is not None
+                        and not getattr(c, "score_allowed", False) for c in constraints)
+        self.forbid_of: dict[int, torch.Tensor] = {}
+
+    def forbid(self, r: int) -> torch.Tensor:
+        """(V,) bool: the tokens row ``r`` may not take."""
+        if r not in self.forbid_of:
+            self.forbid_of[r] = _allowed(self.cons, [r], self.banned, self.eos,
+                                         self.last[r:r + 1])[0]
+        return self.forbid_of[r]
+
+    def allows(self, r: int, t: int) -> bool:
+        if r not in self.forbid_of and self.cons[r].allows(t):
+            return True
+        return not bool(self.forbid(r)[t])
+
+
+def _candidates(scores, rows, k, test, masks):
+    """Up to ``k`` (row, token, score) of one prompt's ``rows``, best first, among the tokens
+    allowed. ``test``: None when ``scores`` are masked already (-inf = not allowed), else
+    ``test(r, t)``: are they? The unmasked best ``4 k`` are put to it; should fewer than
+    ``k`` of them pass, the rows' full masks settle the rest."""
+    V = scores.size(1)
+    flat = scores[rows].reshape(-1)
+    finite = int(torch.isfinite(flat).sum())
+    window = min(k if test is None else 4 * k, finite)
+    top_s, top_i = flat.topk(window)
+    seen = set()
+    for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True):
+        r, t = rows[i // V], i % V
+        if test is None or test(r, t):
+            yield r, t, s
+            seen.add((r, t))
+            if len(seen) == k:
+                return
+    if test is None or window == finite:
+        return
+    forbid = torch.stack([masks.forbid(r) for r in rows])  # rare: look at every token
+    flat = scores[rows].masked_fill(forbid, -torch.inf).reshape(-1)
+    top_s, top_i = flat.topk(min(k, int(torch.isfinite(flat).sum())))
+    for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True):
+        r, t = rows[i // V], i % V
+        if (r, t) not in seen:
+            yield r, t, s
+            seen.add((r, t))
+            if len(seen) == k:
+                return
+
+
+def _in_place(parents: list[int]) -> list[int]:
+    """An order of the survivors (indices into ``parents``, their parents' rows) that leaves
+    as many as it can in their parent's row: the first child of a parent takes that row, the
+    others fill the rows left free. ``KVCache.select`` then moves only those others. The
+    order of a prompt's hypotheses changes nothing but which row each one runs in."""
+    n = len(parents)
+    slot: list[int | None] = [None] * n
+    rest = []
+    for j, p in enumerate(parents):
+        if p < n and slot[p] is None:
+            slot[p] = j
+        else:
+            rest.append(j)
+    others = iter(rest)
+    return [j if j is not None else next(others) for j in slot]
+
+
 def beam_generate(model, tok, prompts, *, beam: int, max_new_tokens: int, constraints=None,
                   batch_size=None):
     """The best-scoring output ids (eos excluded) for each prompt, in input order. Beam 1 is
@@ -80,24 +157,26 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
     done: list[list[Hyp]] = [[] for _ in range(B)]
     for _step in range(max_new_tokens):
         cons = [h.constraint for h in live]
-        forbid = _allowed(cons, range(len(live)), banned, tok.eos, last)
-        logp = torch.log_softmax(last, -1).masked_fill(forbid, -torch.inf)  # (R, V)
-        among = [r for r, h in enumerate(live) if getattr(h.constraint, "score_allowed", False)]
-        if among:  # these constraints ask to be scored among the tokens they allow
-            logp[among] = torch.log_softmax(last[among].masked_fill(forbid[among], -torch.inf),
-                                            -1)
+        logp = torch.log_softmax(last, -1).masked_fill(banned, -torch.inf)  # (R, V)
+        masks = _Masks(cons, banned, tok.eos, last)
+        if masks.lazy:  # plain scores: a mask never changes an allowed token's score
+            test = masks.allows
+        else:
+            forbid = _allowed(cons, range(len(live)), banned, tok.eos, last)
+            logp = logp.masked_fill(forbid, -torch.inf)
+            among = [r for r, c in enumerate(cons) if getattr(c, "score_allowed", False)]
+            if among:  # these constraints ask to be scored among the tokens they allow
+                logp[among] = torch.log_softmax(
+                    last[among].masked_fill(forbid[among], -torch.inf), -1)
+            test = None
         scores = torch.tensor([h.score for h in live], device=device)[:, None] + logp
         parents, chosen, survivors = [], [], []
         by_prompt: dict[int, list[int]] = {}
         for r, h in enumerate(live):
             by_prompt.setdefault(h.prompt, []).append(r)
         for b, rows in by_prompt.items():
-            flat = scores[rows].reshape(-1)
-            k = min(2 * beam, int(torch.isfinite(flat).sum()))
-            top_s, top_i = flat.topk(k)
             kept = []
-            for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True):
-                r, t = rows[i // last.size(1)], i % last.size(1)
+            for r, t, s in _candidates(scores, rows, 2 * beam, test, masks):
                 h = live[r]
                 if t == tok.eos:
                     done[b].append(Hyp(b, h.tokens, s, None))
@@ -108,9 +187,12 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
             best_done = max((d.score for d in done[b]), default=-torch.inf)
             if not kept or best_done >= kept[0][2]:
                 continue  # nothing live can beat this prompt's best finished output
-            for r, t, s in kept:
+            last_child = {r: j for j, (r, _, _) in enumerate(kept)}
+            for j, (r, t, s) in enumerate(kept):
                 h = live[r]
-                c = h.constraint.copy() if h.constraint is not None else None
+                c = h.constraint
+                if c is not None and last_child[r] != j:  # a parent's last child takes its
+                    c = c.copy()  # constraint itself: copies only for the extra children
                 if c is not None:
                     c.advance(t)
                 grown = Hyp(b, h.tokens + [t], s, c)
@@ -123,6 +205,9 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
         live = survivors
         if not live:
             break
+        order = _in_place(parents)  # rows the KV cache need not move
+        live = [live[j] for j in order]
+        parents, chosen = [parents[j] for j in order], [chosen[j] for j in order]
         sel = torch.tensor(parents, dtype=torch.long, device=device)
         cache.select(sel)
         keys, next_pos = keys.index_select(0, sel), next_pos.index_select(0, sel)

@@ -94,15 +94,25 @@ class KVCache:
         return self.k[layer][:, :, :start + T], self.v[layer][:, :, :start + T]
 
     def select(self, rows: torch.Tensor) -> None:
-        """Keep only batch ``rows`` (a LongTensor of indices) in every layer."""
+        """Keep only batch ``rows`` (a LongTensor of indices): new row i is old row rows[i].
+
+        Beam search reorders the rows at every step, so this moves as little as it can:
+        in place, only the rows with ``rows[i] != i`` (the decoder keeps a hypothesis in its
+        parent's row where it can, ``brain.beam``), and only their filled positions."""
+        n_rows = len(rows)
+        moved = (rows != torch.arange(n_rows, device=rows.device)).nonzero().squeeze(1)
+        src = rows.index_select(0, moved)
         for i in range(self.n_layer):
             n = self.lengths[i]
             for bufs in (self.k, self.v) if self.k[i] is not None else ():
-                # Copy only the filled positions: the buffers have room for the whole
-                # output, and beam search reorders them at every step.
                 old = bufs[i]
-                bufs[i] = old.new_empty((len(rows), *old.shape[1:]))
-                bufs[i][:, :, :n] = old[:, :, :n].index_select(0, rows)
+                if n_rows > old.size(0):  # more rows than before (beam search's first step)
+                    bufs[i] = old.new_empty((n_rows, *old.shape[1:]))
+                    bufs[i][:, :, :n] = old[:, :, :n].index_select(0, rows)
+                    continue
+                if len(moved):  # the right side is gathered before anything is written
+                    old[moved, :, :n] = old[src, :, :n]
+                bufs[i] = old[:n_rows]
             if self.last_k[i] is not None:
                 self.last_k[i] = self.last_k[i].index_select(0, rows)
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from random_models import prompts, random_model
 
 from brain.beam import beam_generate, beam_search
-from brain.constraint import make_constraints
+from brain.constraint import LCRConstraint, make_constraints
 from brain.decode import generate
 from brain.model import GPTConfig, KVCache
 from brain.tokenizer import CharTokenizer
@@ -99,8 +99,11 @@ def test_constrained_beams_from_random_models_always_parse(seed, scale, sources,
         return make_constraints(TOK, ps, max_new_tokens=budget, block_size=160, strict=strict,
                                 sources=sources if ground else None)
 
-    together = beam_generate(model, TOK, ps, beam=beam, max_new_tokens=budget,
-                             constraints=cons(), batch_size=3)
+    found = beam_search(model, TOK, ps, beam=beam, max_new_tokens=budget,
+                        constraints=cons(), batch_size=3)
+    for hyps in found:  # every finished hypothesis is its own path
+        assert len({tuple(ids) for _, ids in hyps}) == len(hyps)
+    together = [hyps[0][1] if hyps else [] for hyps in found]
     for ids in together:
         assert len(ids) <= budget
         value = parse(TOK.decode(ids))  # raises on any invalid output
@@ -110,3 +113,51 @@ def test_constrained_beams_from_random_models_always_parse(seed, scale, sources,
     alone = beam_generate(model, TOK, ps, beam=beam, max_new_tokens=budget,
                           constraints=cons(), batch_size=1)
     assert together == alone
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 9), st.data())
+def test_cache_select_keeps_the_chosen_rows(rows, filled, data):
+    """``KVCache.select`` moves rows in place; the result is the chosen rows, as a plain
+    ``index_select`` of the filled positions gives them, also when the batch grows or
+    shrinks and on later steps."""
+    cache = KVCache(2, capacity=12)
+    ref = [[], []]  # per layer: the keys (B, 1, n, 1) a cache with no cleverness would hold
+    for layer in range(2):
+        k = torch.randn(rows, 1, filled + 1, 1)
+        cache.update(layer, k, -k)
+        ref[layer] = k
+    for _ in range(3):
+        n_rows = data.draw(st.integers(1, 8))
+        sel = torch.tensor(data.draw(st.lists(st.integers(0, ref[0].size(0) - 1),
+                                              min_size=n_rows, max_size=n_rows)))
+        cache.select(sel)
+        for layer in range(2):
+            ref[layer] = ref[layer].index_select(0, sel)
+            step = torch.randn(n_rows, 1, 1, 1)
+            k, v = cache.update(layer, step, -step)
+            ref[layer] = torch.cat([ref[layer], step], dim=2)
+            assert torch.equal(k, ref[layer]) and torch.equal(v, -ref[layer])
+
+
+class Eager(LCRConstraint):
+    """The same constraint without its cheap ``allows``: beam search masks every row."""
+
+    allows = None
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**16), st.sampled_from([1.0, 20.0, 60.0]), prompts,
+       st.integers(1, 100), st.integers(2, 4), st.booleans())
+def test_lazy_masks_find_what_full_masks_find(seed, scale, sources, budget, beam, ground):
+    """Putting candidates to ``allows`` first (``brain.beam._Masks``) finds the same
+    hypotheses, with the same scores, as masking every row at every step."""
+    model = random_model(seed, scale)
+    ps = [TOK.encode_prompt("en2lcr", s) for s in sources]
+    found = {}
+    for cls in (LCRConstraint, Eager):
+        cons = make_constraints(TOK, ps, max_new_tokens=budget, block_size=160, cls=cls,
+                                sources=sources if ground else None)
+        found[cls] = beam_search(model, TOK, ps, beam=beam, max_new_tokens=budget,
+                                 constraints=cons, batch_size=3)
+    assert found[LCRConstraint] == found[Eager]
