@@ -5,7 +5,7 @@ batching, and the cost of the grammar constraint.
     python -m brain.bench --checkpoint DIR --n 64 --json out.json   # quicker
 
 Every mode decodes the **same** ``--n`` prompts (default 256, so that batch 256 is one full
-batch; about 12 minutes on 2 cores, most of it the baseline), so the ratios compare the
+batch; about 8 minutes on 2 cores, most of it the baseline), so the ratios compare the
 same workload: the ``en2lcr`` sources of the corpus ``test`` split of all phases (replays
 left out), read with ``brain.data.read_jsonl`` and drawn at evenly spaced positions of
 their file order, so every phase is represented (repeated if there are fewer than ``--n``).
