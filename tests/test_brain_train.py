@@ -14,6 +14,7 @@ from brain.data import BatchSource, DataError, collate, encode_records, epoch_ba
 from brain.decode import generate
 from brain.model import GPT, GPTConfig
 from brain.muon import MuonAdamW, orthogonalize
+from brain.task_metrics import TaskMetrics
 from brain.threads import intra_op
 from brain.tokenizer import CharTokenizer
 from brain.train import PHASES, parse_epochs, parse_model, phase_plan
@@ -272,7 +273,7 @@ def test_a_merging_phase_hands_on_its_best_averaged_with_its_start(tmp_path, det
 def test_task_metrics_translate_programs_clause_by_clause(monkeypatch):
     """The per-epoch sample decodes en2lcr as brain.generate does (programs clause by
     clause, through brain.segment.by_clauses) and every other task whole, in order."""
-    from brain import generate, train
+    from brain import generate
     from tests.random_models import random_model
 
     block = '🜊1000🜁0 "block"🜁1 🜊1000🜁0 "log"🜁1 ⟁x🜂🜂'
@@ -285,7 +286,7 @@ def test_task_metrics_translate_programs_clause_by_clause(monkeypatch):
         return [block] * len(texts)
 
     monkeypatch.setattr(generate, "by_clauses", by_clauses)
-    metrics = train.TaskMetrics(CharTokenizer(), recs, n=8, seed=0)
+    metrics = TaskMetrics(CharTokenizer(), recs, n=8, seed=0)
     outs = metrics.decode(random_model(0, 1.0))
     assert sorted(seen) == [r["source"] for r in recs[:3]]
     assert [o == block for o in outs] == [r["task"] == "en2lcr" for r in metrics.sample]
