@@ -135,11 +135,11 @@ def test_bad_corpus_line_is_a_clean_error(tmp_path, capsys):
 
 def test_lcr_output_tasks_are_defined_once():
     import brain.generate
-    import brain.train
+    import brain.task_metrics
     from brain import evaluate, tokenizer
 
     assert evaluate.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS
     assert brain.generate.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS
     assert not hasattr(brain.generate, "LCR_OUTPUT")
     assert tokenizer.LCR_OUTPUT_TASKS <= set(tokenizer.TASKS)
-    assert brain.train.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS
+    assert brain.task_metrics.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS
