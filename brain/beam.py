@@ -25,8 +25,11 @@ phases 1 / 2 / 4 / 3: 92.3 / 94.4 / 95.0 / 53.9% against 91.8 / 94.6 / 95.0 / 54
 LC-R keeps plain scores.
 
 Constraints need ``copy()`` (a hypothesis that forks gets its own) besides the decoder's
-protocol. Prompts are batched as in ``brain.decode``: sorted by length, left-padded, each
-with its own positions; a batch of ``batch_size`` prompts runs ``batch_size * beam`` rows.
+protocol, and are used up: a hypothesis's only (or last) child takes its parent's
+constraint, so the ones passed in end advanced along some hypothesis, and each prompt
+needs its own (one object passed for two prompts is refused). Prompts are batched as in
+``brain.decode``: sorted by length, left-padded, each with its own positions; a batch of
+``batch_size`` prompts runs ``batch_size * beam`` rows.
 """
 
 from __future__ import annotations
@@ -52,49 +55,50 @@ class _Masks:
     ``allowed()`` refuses; ``brain.constraint``) and plain scores, a candidate is first
     put to ``allows``; a row gets its full mask only when that says no. Beam search looks
     at a handful of candidates per prompt and step, mostly allowed, so most rows never need
-    one. Measured on 96 test prompts (``brain.bench``'s beam mode), the same outputs with
-    the constraint's time down from 1.45-1.51 s to 0.77-1.00 s."""
+    one (docs/decoding.md, "Beam search"). Masks are kept on the CPU, where the
+    constraints are: asking about one token must not wait on the device."""
 
     def __init__(self, constraints, banned, eos, last):
-        self.cons, self.banned, self.eos, self.last = constraints, banned, eos, last
+        self.cons, self.eos = constraints, eos
+        self.banned, self.row = banned.cpu(), torch.empty(1, last.size(1))  # (V,), (1, V)
         self.lazy = all(c is not None and getattr(c, "allows", None) is not None
                         and not getattr(c, "score_allowed", False) for c in constraints)
         self.forbid_of: dict[int, torch.Tensor] = {}
 
     def forbid(self, r: int) -> torch.Tensor:
-        """(V,) bool: the tokens row ``r`` may not take."""
+        """(V,) bool, on the CPU: the tokens row ``r`` may not take."""
         if r not in self.forbid_of:
-            self.forbid_of[r] = _allowed(self.cons, [r], self.banned, self.eos,
-                                         self.last[r:r + 1])[0]
+            self.forbid_of[r] = _allowed(self.cons, [r], self.banned, self.eos, self.row)[0]
         return self.forbid_of[r]
 
     def allows(self, r: int, t: int) -> bool:
+        """May row ``r`` take token ``t``? The cheap test first, the full mask if it says no."""
         if r not in self.forbid_of and self.cons[r].allows(t):
             return True
         return not bool(self.forbid(r)[t])
 
 
-def _candidates(scores, rows, k, test, masks):
+def _candidates(scores, rows, k, masks):
     """Up to ``k`` (row, token, score) of one prompt's ``rows``, best first, among the tokens
-    allowed. ``test``: None when ``scores`` are masked already (-inf = not allowed), else
-    ``test(r, t)``: are they? The unmasked best ``4 k`` are put to it; should fewer than
+    allowed. ``masks``: None when ``scores`` are masked already (-inf = not allowed), else
+    a ``_Masks``: the unmasked best ``4 k`` are put to its ``allows``; should fewer than
     ``k`` of them pass, the rows' full masks settle the rest."""
     V = scores.size(1)
     flat = scores[rows].reshape(-1)
     finite = int(torch.isfinite(flat).sum())
-    window = min(k if test is None else 4 * k, finite)
+    window = min(k if masks is None else 4 * k, finite)
     top_s, top_i = flat.topk(window)
     seen = set()
     for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True):
         r, t = rows[i // V], i % V
-        if test is None or test(r, t):
+        if masks is None or masks.allows(r, t):
             yield r, t, s
             seen.add((r, t))
             if len(seen) == k:
                 return
-    if test is None or window == finite:
+    if masks is None or window == finite:
         return
-    forbid = torch.stack([masks.forbid(r) for r in rows])  # rare: look at every token
+    forbid = torch.stack([masks.forbid(r) for r in rows]).to(scores.device)  # rare
     flat = scores[rows].masked_fill(forbid, -torch.inf).reshape(-1)
     top_s, top_i = flat.topk(min(k, int(torch.isfinite(flat).sum())))
     for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True):
@@ -141,6 +145,10 @@ def beam_search(model, tok, prompts, *, beam: int, max_new_tokens: int, constrai
     """Every finished hypothesis of each prompt as ``(log-probability, ids)``, best first."""
     if beam < 1:
         raise ValueError(f"beam must be at least 1, got {beam}")
+    if constraints is not None:
+        given = [id(c) for c in constraints if c is not None]
+        if len(set(given)) != len(given):
+            raise ValueError("each prompt needs a constraint object of its own")
     return in_batches(model, prompts, constraints, batch_size, lambda ps, cons: _beam_batch(
         model, tok, ps, cons, beam, max_new_tokens))
 
@@ -159,16 +167,14 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
         cons = [h.constraint for h in live]
         logp = torch.log_softmax(last, -1).masked_fill(banned, -torch.inf)  # (R, V)
         masks = _Masks(cons, banned, tok.eos, last)
-        if masks.lazy:  # plain scores: a mask never changes an allowed token's score
-            test = masks.allows
-        else:
+        if not masks.lazy:  # (lazy: plain scores, a mask never changes an allowed token's)
             forbid = _allowed(cons, range(len(live)), banned, tok.eos, last)
             logp = logp.masked_fill(forbid, -torch.inf)
             among = [r for r, c in enumerate(cons) if getattr(c, "score_allowed", False)]
             if among:  # these constraints ask to be scored among the tokens they allow
                 logp[among] = torch.log_softmax(
                     last[among].masked_fill(forbid[among], -torch.inf), -1)
-            test = None
+            masks = None
         scores = torch.tensor([h.score for h in live], device=device)[:, None] + logp
         parents, chosen, survivors = [], [], []
         by_prompt: dict[int, list[int]] = {}
@@ -176,7 +182,7 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
             by_prompt.setdefault(h.prompt, []).append(r)
         for b, rows in by_prompt.items():
             kept = []
-            for r, t, s in _candidates(scores, rows, 2 * beam, test, masks):
+            for r, t, s in _candidates(scores, rows, 2 * beam, masks):
                 h = live[r]
                 if t == tok.eos:
                     done[b].append(Hyp(b, h.tokens, s, None))

@@ -152,6 +152,7 @@ class LCRConstraint:
         self.remaining = max_tokens
         self.prev_ws = False
         self.text: list[str] = []
+        self.strict_closing: bool | None = None  # closing()'s answer in this state (strict)
 
     def copy(self) -> LCRConstraint:
         """An independent constraint in the same state (beam search forks hypotheses)."""
@@ -160,6 +161,7 @@ class LCRConstraint:
         c.ground = self.ground.copy() if self.ground is not None else None
         c.ground_skipped, c.remaining = self.ground_skipped, self.remaining
         c.prev_ws, c.text = self.prev_ws, list(self.text)
+        c.strict_closing = self.strict_closing
         return c
 
     def closing(self) -> bool:
@@ -173,12 +175,15 @@ class LCRConstraint:
             return self.remaining <= depth + SLACK
         if self.remaining > STRICT_LEVEL * (depth + 1) + SLACK:
             return False
-        return self.closing_length(self.remaining) + STRICT_SLACK >= self.remaining
+        if self.strict_closing is None:  # kept until advance(): beam search asks it often
+            self.strict_closing = (self.closing_length(self.remaining) + STRICT_SLACK
+                                   >= self.remaining)
+        return self.strict_closing
 
     def closing_length(self, limit: int) -> int:
         """Characters the closing route takes from here (at most ``limit + 1`` counted)."""
         probe = self.copy()
-        probe.remaining = 0
+        probe.remaining, probe.strict_closing = 0, None
         for n in range(limit + 1):
             bits = np.frombuffer(probe.matcher.compute_bitmask(), dtype=np.int32)
             row = unpack(bits[None, :], self.sh.size)[0]
@@ -226,8 +231,9 @@ class LCRConstraint:
 
     def allows(self, token_id: int) -> bool:
         """A cheap test of one token: True only if ``allowed()`` allows it (False may also
-        mean "ask ``allowed()``"). The decoder asks it first about each row's favourite
-        token and computes full masks only for the rows it refuses."""
+        mean "ask ``allowed()``"). Greedy decoding asks it first about each row's favourite
+        token, beam search about each prompt's best candidates (``brain.beam._Masks``);
+        only the rows it refuses get full masks."""
         if (self.closing() or self.matcher.validate_tokens([token_id]) != 1
                 or not self.tracker.allows(token_id, self.sh)):
             return False
@@ -250,6 +256,7 @@ class LCRConstraint:
         self.text.append(c)
         self.prev_ws = c in WS
         self.remaining -= 1
+        self.strict_closing = None
 
     def is_complete(self) -> bool:
         return self.matcher.is_accepting()

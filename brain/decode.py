@@ -16,7 +16,8 @@ logits with ``allowed()`` before each choice and calls ``advance`` with every ge
 token except the final end-of-sequence token. A constraint class may also offer
 ``allowed_batch(constraints) -> BoolTensor (B, V)``, used instead when every row has one,
 and ``allows(token_id) -> bool``, a cheap test asked first about each row's favourite
-token (it must never allow what ``allowed()`` refuses): only refused rows get full masks.
+token (beam search: about the best candidates; it must never allow what ``allowed()``
+refuses): only refused rows get full masks.
 """
 
 from __future__ import annotations

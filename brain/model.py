@@ -106,7 +106,7 @@ class KVCache:
             n = self.lengths[i]
             for bufs in (self.k, self.v) if self.k[i] is not None else ():
                 old = bufs[i]
-                if n_rows > old.size(0):  # more rows than before (beam search's first step)
+                if n_rows > old.size(0):  # more rows than the buffer has (beam search forks)
                     bufs[i] = old.new_empty((n_rows, *old.shape[1:]))
                     bufs[i][:, :, :n] = old[:, :, :n].index_select(0, rows)
                     continue

@@ -68,6 +68,10 @@ def test_bad_arguments():
         beam_generate(model, TOK, [[TOK.eos]], beam=0, max_new_tokens=5)
     with pytest.raises(ValueError, match="empty"):
         beam_generate(model, TOK, [[]], beam=2, max_new_tokens=5)
+    twice = make_constraints(TOK, [[TOK.eos]], max_new_tokens=5, block_size=64) * 2
+    with pytest.raises(ValueError, match="its own"):
+        beam_generate(model, TOK, [[TOK.eos], [TOK.eos]], beam=2, max_new_tokens=5,
+                      constraints=twice)
 
 
 @settings(max_examples=10, deadline=None)
@@ -148,8 +152,9 @@ class Eager(LCRConstraint):
 
 @settings(max_examples=15, deadline=None)
 @given(st.integers(0, 2**16), st.sampled_from([1.0, 20.0, 60.0]), prompts,
-       st.integers(1, 100), st.integers(2, 4), st.booleans())
-def test_lazy_masks_find_what_full_masks_find(seed, scale, sources, budget, beam, ground):
+       st.integers(1, 100), st.integers(2, 4), st.booleans(), st.booleans())
+def test_lazy_masks_find_what_full_masks_find(seed, scale, sources, budget, beam, ground,
+                                              strict):
     """Putting candidates to ``allows`` first (``brain.beam._Masks``) finds the same
     hypotheses, with the same scores, as masking every row at every step."""
     model = random_model(seed, scale)
@@ -157,7 +162,7 @@ def test_lazy_masks_find_what_full_masks_find(seed, scale, sources, budget, beam
     found = {}
     for cls in (LCRConstraint, Eager):
         cons = make_constraints(TOK, ps, max_new_tokens=budget, block_size=160, cls=cls,
-                                sources=sources if ground else None)
+                                strict=strict, sources=sources if ground else None)
         found[cls] = beam_search(model, TOK, ps, beam=beam, max_new_tokens=budget,
                                  constraints=cons, batch_size=3)
     assert found[LCRConstraint] == found[Eager]
