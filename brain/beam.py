@@ -27,9 +27,9 @@ LC-R keeps plain scores.
 Constraints need ``copy()`` (a hypothesis that forks gets its own) besides the decoder's
 protocol, and are used up: a hypothesis's only (or last) child takes its parent's
 constraint, so the ones passed in end advanced along some hypothesis, and each prompt
-needs its own (one object passed for two prompts is refused). Prompts are batched as in
-``brain.decode``: sorted by length, left-padded, each with its own positions; a batch of
-``batch_size`` prompts runs ``batch_size * beam`` rows.
+needs its own (one object passed for two prompts is refused: ``check_prompts``).
+Prompts are batched as in ``brain.decode``: sorted by length, left-padded, each with its
+own positions; a batch of ``batch_size`` prompts runs ``batch_size * beam`` rows.
 """
 
 from __future__ import annotations
@@ -51,19 +51,22 @@ class Hyp:
 
 class _Masks:
     """Which tokens the live rows' constraints allow, worked out only as far as beam search
-    asks. With constraints that have a cheap ``allows(token_id)`` (never yes to a token
-    ``allowed()`` refuses; ``brain.constraint``) and plain scores, a candidate is first
-    put to ``allows``; a row gets its full mask only when that says no. Beam search looks
-    at a handful of candidates per prompt and step, mostly allowed, so most rows never need
-    one (docs/decoding.md, "Beam search"). Masks are kept on the CPU, where the
+    asks. For constraints that all have a cheap ``allows(token_id)`` (never yes to a token
+    ``allowed()`` refuses; ``brain.constraint``) and plain scores (``lazy``): a candidate is
+    first put to ``allows``; a row gets its full mask only when that says no. Beam search
+    looks at a handful of candidates per prompt and step, mostly allowed, so most rows never
+    need one (docs/decoding.md, "Beam search"). Masks are kept on the CPU, where the
     constraints are: asking about one token must not wait on the device."""
 
-    def __init__(self, constraints, banned, eos, last):
-        self.cons, self.eos = constraints, eos
-        self.banned, self.row = banned.cpu(), torch.empty(1, last.size(1))  # (V,), (1, V)
-        self.lazy = all(c is not None and getattr(c, "allows", None) is not None
-                        and not getattr(c, "score_allowed", False) for c in constraints)
+    def __init__(self, constraints, banned_cpu, eos):
+        self.cons, self.banned, self.eos = constraints, banned_cpu, eos
+        self.row = torch.empty(1, banned_cpu.size(0))  # (1, V): the shape _allowed masks
         self.forbid_of: dict[int, torch.Tensor] = {}
+
+    @staticmethod
+    def lazy(constraints) -> bool:
+        return all(c is not None and getattr(c, "allows", None) is not None
+                   and not getattr(c, "score_allowed", False) for c in constraints)
 
     def forbid(self, r: int) -> torch.Tensor:
         """(V,) bool, on the CPU: the tokens row ``r`` may not take."""
@@ -84,30 +87,31 @@ def _candidates(scores, rows, k, masks):
     a ``_Masks``: the unmasked best ``4 k`` are put to its ``allows``; should fewer than
     ``k`` of them pass, the rows' full masks settle the rest."""
     V = scores.size(1)
+
+    def best(flat, n):  # the n best (row, token, score) of the rows' flattened scores
+        top_s, top_i = flat.topk(n)
+        return [(rows[i // V], i % V, s)
+                for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True)]
+
     flat = scores[rows].reshape(-1)
     finite = int(torch.isfinite(flat).sum())
-    window = min(k if masks is None else 4 * k, finite)
-    top_s, top_i = flat.topk(window)
-    seen = set()
-    for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True):
-        r, t = rows[i // V], i % V
-        if masks is None or masks.allows(r, t):
+    if masks is None:
+        yield from best(flat, min(k, finite))
+        return
+    window, seen = min(4 * k, finite), set()
+    for r, t, s in best(flat, window):
+        if masks.allows(r, t):
             yield r, t, s
             seen.add((r, t))
             if len(seen) == k:
                 return
-    if masks is None or window == finite:
+    if window == finite:
         return
     forbid = torch.stack([masks.forbid(r) for r in rows]).to(scores.device)  # rare
-    flat = scores[rows].masked_fill(forbid, -torch.inf).reshape(-1)
-    top_s, top_i = flat.topk(min(k, int(torch.isfinite(flat).sum())))
-    for s, i in zip(top_s.tolist(), top_i.tolist(), strict=True):
-        r, t = rows[i // V], i % V
-        if (r, t) not in seen:
-            yield r, t, s
-            seen.add((r, t))
-            if len(seen) == k:
-                return
+    flat = flat.masked_fill(forbid.reshape(-1), -torch.inf)
+    rest = [c for c in best(flat, min(k, int(torch.isfinite(flat).sum())))
+            if c[:2] not in seen]
+    yield from rest[:k - len(seen)]
 
 
 def _in_place(parents: list[int]) -> list[int]:
@@ -145,10 +149,6 @@ def beam_search(model, tok, prompts, *, beam: int, max_new_tokens: int, constrai
     """Every finished hypothesis of each prompt as ``(log-probability, ids)``, best first."""
     if beam < 1:
         raise ValueError(f"beam must be at least 1, got {beam}")
-    if constraints is not None:
-        given = [id(c) for c in constraints if c is not None]
-        if len(set(given)) != len(given):
-            raise ValueError("each prompt needs a constraint object of its own")
     return in_batches(model, prompts, constraints, batch_size, lambda ps, cons: _beam_batch(
         model, tok, ps, cons, beam, max_new_tokens))
 
@@ -157,6 +157,7 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
     idx, keys, pos, next_pos, budget = left_pad(model, tok, prompts, max_new_tokens)
     device, (B, L) = idx.device, idx.shape  # next_pos: (R,) each row's next position
     banned = _never_generated(tok, device)
+    banned_cpu = banned.cpu()  # for _Masks
     cache = model.new_cache(L + max_new_tokens)
     logits, _ = model(idx, cache=cache, positions=pos, attn_mask=_maybe(keys))
     last = logits[:, -1].float()  # (R, V), one row per live hypothesis
@@ -166,8 +167,9 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
     for _step in range(max_new_tokens):
         cons = [h.constraint for h in live]
         logp = torch.log_softmax(last, -1).masked_fill(banned, -torch.inf)  # (R, V)
-        masks = _Masks(cons, banned, tok.eos, last)
-        if not masks.lazy:  # (lazy: plain scores, a mask never changes an allowed token's)
+        if _Masks.lazy(cons):  # plain scores: a mask never changes an allowed token's score
+            masks = _Masks(cons, banned_cpu, tok.eos)
+        else:
             forbid = _allowed(cons, range(len(live)), banned, tok.eos, last)
             logp = logp.masked_fill(forbid, -torch.inf)
             among = [r for r, c in enumerate(cons) if getattr(c, "score_allowed", False)]

@@ -97,9 +97,14 @@ def left_pad(model, tok, prompts, max_new_tokens):
 
 
 def check_prompts(model, prompts, constraints) -> None:
-    """ValueError for an empty or over-long prompt, or a constraint count that differs."""
-    if constraints is not None and len(constraints) != len(prompts):
-        raise ValueError(f"{len(constraints)} constraints for {len(prompts)} prompts")
+    """ValueError for an empty or over-long prompt, a constraint count that differs, or one
+    constraint object given for two prompts (decoding advances each prompt's own)."""
+    if constraints is not None:
+        if len(constraints) != len(prompts):
+            raise ValueError(f"{len(constraints)} constraints for {len(prompts)} prompts")
+        given = [id(c) for c in constraints if c is not None]
+        if len(set(given)) != len(given):
+            raise ValueError("each prompt needs a constraint object of its own")
     block = model.config.block_size
     for i, p in enumerate(prompts):
         if not p:
