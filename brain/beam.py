@@ -60,7 +60,6 @@ class _Masks:
 
     def __init__(self, constraints, banned_cpu, eos):
         self.cons, self.banned, self.eos = constraints, banned_cpu, eos
-        self.row = torch.empty(1, banned_cpu.size(0))  # (1, V): the shape _allowed masks
         self.forbid_of: dict[int, torch.Tensor] = {}
 
     @staticmethod
@@ -71,7 +70,7 @@ class _Masks:
     def forbid(self, r: int) -> torch.Tensor:
         """(V,) bool, on the CPU: the tokens row ``r`` may not take."""
         if r not in self.forbid_of:
-            self.forbid_of[r] = _allowed(self.cons, [r], self.banned, self.eos, self.row)[0]
+            self.forbid_of[r] = _allowed(self.cons, [r], self.banned, self.eos)[0]
         return self.forbid_of[r]
 
     def allows(self, r: int, t: int) -> bool:
@@ -170,7 +169,7 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
         if _Masks.lazy(cons):  # plain scores: a mask never changes an allowed token's score
             masks = _Masks(cons, banned_cpu, tok.eos)
         else:
-            forbid = _allowed(cons, range(len(live)), banned, tok.eos, last)
+            forbid = _allowed(cons, range(len(live)), banned, tok.eos)
             logp = logp.masked_fill(forbid, -torch.inf)
             among = [r for r, c in enumerate(cons) if getattr(c, "score_allowed", False)]
             if among:  # these constraints ask to be scored among the tokens they allow

@@ -183,7 +183,7 @@ def _choose(last, constraints, active, banned, eos) -> list[int]:
         hasattr(constraints[b], "allows") and constraints[b].allows(chosen[j]))]
     if redo:
         sub = last[redo]
-        forbid = _allowed(constraints, [active[j] for j in redo], banned, eos, sub)
+        forbid = _allowed(constraints, [active[j] for j in redo], banned, eos)
         for j, t in zip(redo, sub.masked_fill(forbid, -torch.inf).argmax(-1).tolist(),
                         strict=True):
             chosen[j] = t
@@ -195,16 +195,16 @@ def _maybe(keys: torch.Tensor):
     return None if bool(keys.all()) else keys
 
 
-def _allowed(constraints, active, banned, eos, last) -> torch.Tensor:
-    """(A, V) bool of tokens to forbid for each active row."""
-    forbid = banned.unsqueeze(0).expand_as(last).clone()
+def _allowed(constraints, active, banned, eos) -> torch.Tensor:
+    """(A, V) bool of tokens to forbid for each active row, on ``banned``'s device."""
+    forbid = banned.unsqueeze(0).expand(len(active), -1).clone()
     if constraints is None:
         return forbid
     rows = [constraints[b] for b in active]
     batch = getattr(type(rows[0]), "allowed_batch", None)
     if batch is not None and all(type(c) is type(rows[0]) for c in rows):
         # One call for the whole batch (e.g. llguidance fills all masks at once).
-        forbid |= ~batch(rows).to(device=last.device, dtype=torch.bool)
+        forbid |= ~batch(rows).to(device=forbid.device, dtype=torch.bool)
         forbid[forbid.all(-1), eos] = False  # nothing allowed: end rather than crash
         return forbid
     for j, b in enumerate(active):
@@ -212,7 +212,7 @@ def _allowed(constraints, active, banned, eos, last) -> torch.Tensor:
         mask = c.allowed() if c is not None else None
         if mask is None:
             continue
-        forbid[j] |= ~mask.to(device=last.device, dtype=torch.bool)
+        forbid[j] |= ~mask.to(device=forbid.device, dtype=torch.bool)
         if bool(forbid[j].all()):  # nothing allowed: end the sequence rather than crash
             forbid[j, eos] = False
     return forbid
