@@ -7,11 +7,11 @@ For each phase's training records, both sides train the same-sized model on the 
 examples in the same order for ``--seconds`` of wall clock and report *target tokens per
 second*: target characters (+ end token) the model learned from, the useful work.
 
-- trainer: ``brain.trainer.Trainer`` as ``python -m brain.train`` runs it: a pre-norm GPT
+- trainer: ``brain.train.trainer.Trainer`` as ``python -m brain.train`` runs it: a pre-norm GPT
   without dropout, Muon, length-bucketed batches padded only to the longest row of each
   batch, loss on target positions only; once whole (``--shards 1``) and once with each
   batch split into ``--shards`` row shards on their own threads (the main job's default
-  on CPU: ``brain.trainer.Trainer._backward``).
+  on CPU: ``brain.train.trainer.Trainer._backward``).
 - baseline: as the original project did: ``nn.TransformerEncoder`` (same layers, width,
   heads, FFN, dropout) with a causal mask, every sequence padded to the full 1,024
   positions, loss over every position (padding and source included).
@@ -35,17 +35,17 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from brain import synth  # noqa: E402
-from brain.data import BatchSource, encode_records, read_jsonl  # noqa: E402
-from brain.model import GPT, GPTConfig  # noqa: E402
-from brain.tokenizer import CharTokenizer  # noqa: E402
-from brain.train import (  # noqa: E402
+from brain.model.gpt import GPT, GPTConfig  # noqa: E402
+from brain.model.tokenizer import CharTokenizer  # noqa: E402
+from brain.train.curriculum import (  # noqa: E402
     DEFAULT_LR,
     DEFAULT_MODEL,
     DEFAULT_MUON_LR,
     DEFAULT_OPTIMIZER,
 )
-from brain.trainer import TrainConfig, Trainer  # noqa: E402
+from brain.train.data import BatchSource, encode_records, read_jsonl  # noqa: E402
+from brain.train.trainer import TrainConfig, Trainer  # noqa: E402
+from tests import synth  # noqa: E402
 
 
 class Baseline(nn.Module):

@@ -1,5 +1,5 @@
 """Time one decoding step's mask: llguidance (the constraint we ship) vs Lark's interactive
-parser (``brain.lark_mask``: every character tried), on the prefixes of real LC-R targets.
+parser (``lark_mask``: every character tried), on the prefixes of real LC-R targets.
 
     python benchmarks/mask_speed.py                 # corpus test targets, 20 of them
     python benchmarks/mask_speed.py --n 5 --json reports/mask_speed.json
@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from brain.constraint import LCRConstraint  # noqa: E402
-from brain.lark_mask import mask  # noqa: E402
-from brain.tokenizer import CharTokenizer  # noqa: E402
+from brain.constrain.constraint import LCRConstraint  # noqa: E402
+from brain.model.tokenizer import CharTokenizer  # noqa: E402
+from tests.lark_mask import mask  # noqa: E402
 
 
 def targets(corpora: Path, n: int) -> list[str]:

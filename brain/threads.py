@@ -5,7 +5,7 @@ shared core is never burnt by a spinning thread. The price is a wake-up after ev
 and this model's ops are small: on the 2-core machine one decoding thread beats two by
 2.5-3.5x (96 phase-2 sentences, shipped model: greedy 1.3-1.4 s vs 4.2-4.8 s, beam 4
 7.9-9.9 s vs 17.5-24.3 s), and a training step splits its batch into row shards, one
-thread each (``brain.trainer``), rather than share one batch between two threads.
+thread each (``brain.train.trainer``), rather than share one batch between two threads.
 
     with intra_op(DECODE_THREADS):
         outputs = translate(...)
@@ -13,7 +13,6 @@ thread each (``brain.trainer``), rather than share one batch between two threads
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 
 import torch
@@ -30,10 +29,3 @@ def intra_op(n: int):
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def add_threads_option(ap: argparse.ArgumentParser) -> None:
-    """``--threads N`` (default ``DECODE_THREADS``) for the decoding CLIs."""
-    ap.add_argument("--threads", type=int, default=DECODE_THREADS,
-                    help=f"torch CPU threads (default {DECODE_THREADS}: faster than 2 for this "
-                         "model's small steps, brain.threads)")

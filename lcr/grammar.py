@@ -1,4 +1,5 @@
-"""Loads the grammars in ``grammar/``: the one place a ``.lark`` file is read.
+"""Loads the grammars in ``grammar/``: the one place a ``.lark`` file is read (the folder
+itself is located by ``lcr.resources``).
 
 ``grammar_text("lcr")`` returns the text of ``grammar/lcr.lark``; ``lalr("lcr", t)`` builds
 (and caches) an LALR parser for it, with transformer ``t`` applied inline while parsing so
@@ -8,11 +9,12 @@ that no parse tree is built. The constrained decoder reads the same file.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 from lark import Lark
 
-GRAMMAR_DIR = Path(__file__).resolve().parent.parent / "grammar"
+from lcr.resources import grammar_dir
+
+GRAMMAR_DIR = grammar_dir()
 
 
 @functools.cache

@@ -18,7 +18,7 @@ import json
 
 from lcr import errors as E
 from lcr.errors import LCRError
-from lcr.grammar import GRAMMAR_DIR
+from lcr.resources import grammar_dir
 from lcr.values import (
     Array,
     Bool,
@@ -64,7 +64,7 @@ def _fail_data(where: str, what: str):
 @functools.cache
 def registry() -> dict[int, dict]:
     """Contract id -> its registry entry, from ``grammar/registry.json``."""
-    data = json.loads((GRAMMAR_DIR / "registry.json").read_text(encoding="utf-8"))
+    data = json.loads((grammar_dir() / "registry.json").read_text(encoding="utf-8"))
     out = {}
     for key, entry in data["contracts"].items():
         if entry.get("form") not in ("literal", "operation"):
@@ -79,7 +79,7 @@ def registry() -> dict[int, dict]:
 @functools.cache
 def catalogue() -> dict[str, dict]:
     """Operation name -> its catalogue entry, from ``grammar/operations.json``."""
-    data = json.loads((GRAMMAR_DIR / "operations.json").read_text(encoding="utf-8"))
+    data = json.loads((grammar_dir() / "operations.json").read_text(encoding="utf-8"))
     ops = data["operations"]
     for name, entry in ops.items():
         args = entry.get("args")

@@ -15,7 +15,7 @@ Runs, on the CUDA device, what the tests check on CPU, and prints one line per c
 and two figures: the trainer's step time on CUDA at batch 32 (the default recipe), and
 greedy constrained decoding speed (characters, i.e. tokens, per second) on CUDA beside the
 CPU in this process. Exit 1 if a
-check fails. ``scripts/gpu_session.sh`` runs this first on a lent GPU machine.
+check fails. ``scripts/gpu_run.sh`` runs this first on a lent GPU machine.
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from brain import checkpoint  # noqa: E402
-from brain.data import read_jsonl  # noqa: E402
-from brain.decode import generate  # noqa: E402
-from brain.generate import translate  # noqa: E402
-from brain.muon import MuonAdamW  # noqa: E402
+from brain.generate.greedy import generate  # noqa: E402
+from brain.generate.translate import translate  # noqa: E402
+from brain.model import checkpoint  # noqa: E402
+from brain.train.data import read_jsonl  # noqa: E402
+from brain.train.muon import MuonAdamW  # noqa: E402
 from lcr import LCRError, parse  # noqa: E402
+from lcr.resources import checkpoint_dir  # noqa: E402
 
 
 def report(name: str, ok: bool, detail: str, failed: list) -> None:
@@ -125,7 +126,7 @@ def check_training(model_cpu, tok, failed) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--checkpoint", default="checkpoints")
+    ap.add_argument("--checkpoint", default=str(checkpoint_dir()))
     ap.add_argument("--corpora", type=Path, default=Path("corpora"))
     ap.add_argument("--n", type=int, default=128, help="test prompts (spread over phases)")
     args = ap.parse_args(argv)

@@ -5,8 +5,8 @@ import string
 import torch
 from hypothesis import strategies as st
 
-from brain.model import GPT, GPTConfig
-from brain.tokenizer import CharTokenizer
+from brain.model.gpt import GPT, GPTConfig
+from brain.model.tokenizer import CharTokenizer
 
 
 def random_model(seed: int, scale: float) -> GPT:

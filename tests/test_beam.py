@@ -1,4 +1,4 @@
-"""Beam search (``brain.beam``): it finds what greedy misses, beam 1 is greedy, batching
+"""Beam search (``brain.generate.beam``): it finds what greedy misses, beam 1 is greedy, batching
 changes nothing, and constrained beams from random models always give valid LC-R."""
 
 import pytest
@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from random_models import prompts, random_model
 
-from brain.beam import beam_generate, beam_search
-from brain.constraint import LCRConstraint, make_constraints
-from brain.decode import generate
-from brain.model import GPTConfig, KVCache
-from brain.tokenizer import CharTokenizer
+from brain.constrain.constraint import LCRConstraint, make_constraints
+from brain.generate.beam import beam_generate, beam_search
+from brain.generate.greedy import generate
+from brain.model.gpt import GPTConfig, KVCache
+from brain.model.tokenizer import CharTokenizer
 from lcr import parse
 from lcr.schema import check_schema
 
@@ -156,7 +156,7 @@ class Eager(LCRConstraint):
        st.integers(1, 100), st.integers(2, 4), st.booleans(), st.booleans())
 def test_lazy_masks_find_what_full_masks_find(seed, scale, sources, budget, beam, ground,
                                               strict):
-    """Putting candidates to ``allows`` first (``brain.beam._Masks``) finds the same
+    """Putting candidates to ``allows`` first (``brain.generate.beam._Masks``) finds the same
     hypotheses, with the same scores, as masking every row at every step."""
     model = random_model(seed, scale)
     ps = [TOK.encode_prompt("en2lcr", s) for s in sources]

@@ -6,10 +6,11 @@ import json
 import pytest
 import torch
 
-import brain.bench as bench
-from brain.checkpoint import save
-from brain.model import GPT, GPTConfig
-from brain.tokenizer import CharTokenizer
+import brain.bench.__main__ as bench_cli
+import brain.bench.speed as bench
+from brain.model.checkpoint import save
+from brain.model.gpt import GPT, GPTConfig
+from brain.model.tokenizer import CharTokenizer
 
 
 def _rec(phase, i, split="test", task="en2lcr", source=None, replay=False):
@@ -61,7 +62,7 @@ def test_every_mode_decodes_the_same_prompts(setup, monkeypatch, capsys):
     monkeypatch.setattr(bench, "generate", spy(bench.generate))  # greedy modes
     monkeypatch.setattr(bench, "beam_generate", spy(bench.beam_generate))  # the beam mode
     out = tmp_path / "b.json"
-    assert bench.main(["--checkpoint", str(tmp_path / "ck"), "--corpora", str(corpora),
+    assert bench_cli.main(["--checkpoint", str(tmp_path / "ck"), "--corpora", str(corpora),
                        "--n", "5", "--max-new-tokens", "6", "--threads",
                        str(torch.get_num_threads()), "--json", str(out)]) == 0
     assert len(seen) == 2 * len(bench.MODES) and all(s == seen[0] for s in seen)
@@ -84,7 +85,7 @@ def test_bad_corpus_is_a_clean_error(setup, capsys, line, message):
     tmp_path, corpora = setup
     (corpora / "phase2.jsonl").unlink()
     (corpora / "phase1.jsonl").write_text(line + "\n", encoding="utf-8")
-    assert bench.main(["--checkpoint", str(tmp_path / "ck"), "--corpora", str(corpora),
+    assert bench_cli.main(["--checkpoint", str(tmp_path / "ck"), "--corpora", str(corpora),
                        "--n", "2", "--threads", str(torch.get_num_threads())]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err

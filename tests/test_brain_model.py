@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from brain import checkpoint
-from brain.decode import generate
-from brain.model import GPT, GPTConfig, KVCache
-from brain.tokenizer import GLYPHS, CharTokenizer, UnknownCharError, UnknownTaskError
+from brain.generate.greedy import generate
+from brain.model import checkpoint
+from brain.model.gpt import GPT, GPTConfig, KVCache
+from brain.model.tokenizer import GLYPHS, CharTokenizer, UnknownCharError, UnknownTaskError
 
 TINY = dict(n_layer=2, n_head=2, n_embd=32, n_ffn=64, block_size=96, dropout=0.0)
 SOURCES = ["read config.yaml", "filter the users where age > 18", "x", "go 🜊 ◇◆ home ∅",

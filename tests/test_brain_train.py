@@ -6,20 +6,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
+import synth
 import torch
 
-import brain.train
-from brain import checkpoint, synth
-from brain.data import BatchSource, DataError, collate, encode_records, epoch_batches
-from brain.decode import generate
-from brain.model import GPT, GPTConfig
-from brain.muon import MuonAdamW, orthogonalize
-from brain.task_metrics import TaskMetrics
+import brain.train.curriculum
+from brain.evaluate.task_metrics import TaskMetrics
+from brain.generate.greedy import generate
+from brain.model import checkpoint
+from brain.model.gpt import GPT, GPTConfig
+from brain.model.tokenizer import CharTokenizer
 from brain.threads import intra_op
-from brain.tokenizer import CharTokenizer
-from brain.train import PHASES, parse_epochs, parse_model, phase_plan
-from brain.train import main as train_main
-from brain.trainer import TrainConfig, Trainer, lr_at
+from brain.train.__main__ import main as train_main
+from brain.train.__main__ import parse_epochs, parse_model
+from brain.train.curriculum import PHASES, phase_plan
+from brain.train.data import BatchSource, DataError, collate, encode_records, epoch_batches
+from brain.train.muon import MuonAdamW, orthogonalize
+from brain.train.trainer import TrainConfig, Trainer, lr_at
 
 TINY = dict(n_layer=2, n_head=2, n_embd=32, n_ffn=64, block_size=160)
 
@@ -251,7 +253,7 @@ def test_cli_trains_two_phases_and_writes_everything(tmp_path, deterministic, to
 
 def test_a_merging_phase_hands_on_its_best_averaged_with_its_start(tmp_path, deterministic,
                                                                    torch_settings, monkeypatch):
-    monkeypatch.setitem(brain.train.PHASES, 2, replace(PHASES[2], keep_previous=0.25))
+    monkeypatch.setitem(brain.train.curriculum.PHASES, 2, replace(PHASES[2], keep_previous=0.25))
     corpora = tmp_path / "corpora"
     synth.write_corpora(corpora, 30)
     out = tmp_path / "ck"
@@ -272,8 +274,8 @@ def test_a_merging_phase_hands_on_its_best_averaged_with_its_start(tmp_path, det
 
 def test_task_metrics_translate_programs_clause_by_clause(monkeypatch):
     """The per-epoch sample decodes en2lcr as brain.generate does (programs clause by
-    clause, through brain.segment.by_clauses) and every other task whole, in order."""
-    from brain import generate
+    clause, through brain.generate.segment.by_clauses) and every other task whole, in order."""
+    from brain.generate import translate as generate
     from tests.random_models import random_model
 
     block = '🜊1000🜁0 "block"🜁1 🜊1000🜁0 "log"🜁1 ⟁x🜂🜂'
@@ -358,16 +360,19 @@ def test_cli_torch_settings_are_put_back(tmp_path):
 
 
 @pytest.mark.parametrize("stats, phases, expect", [
-    (None, [1, 2], ["--all"]),  # a phase missing: compile with the defaults
+    (None, [1, 2], (0, 1.0)),  # a phase missing: compile with the defaults
     ({"format": "current", "seed": 4, "scale": 0.5}, [1], None),  # up to date: nothing
-    ({"format": 1, "seed": 4, "scale": 0.5}, [1], ["--seed", "4", "--scale", "0.5"]),
-    ({"seed": 4, "scale": 0.5}, None, ["--seed", "4", "--scale", "0.5"]),  # before formats
+    ({"format": 1, "seed": 4, "scale": 0.5}, [1], (4, 0.5)),
+    ({"seed": 4, "scale": 0.5}, None, (4, 0.5)),  # before formats
     ("not json", [1], None),  # not the compiler's folder: left alone
 ])
 def test_ensure_corpora_compiles_missing_and_outdated_corpora(tmp_path, monkeypatch, stats,
                                                               phases, expect):
-    import brain.data
-    from lcr.corpus.build import FORMAT
+    """The compiler runs in this process (lcr.compile.run), all four phases, with the
+    corpus's own seed and scale when it recompiles an outdated one."""
+    import brain.train.data
+    import lcr.compile
+    from lcr.corpus.build import FORMAT, PHASES
 
     (tmp_path / "phase1.jsonl").write_text("")
     if stats is not None:
@@ -376,14 +381,12 @@ def test_ensure_corpora_compiles_missing_and_outdated_corpora(tmp_path, monkeypa
         text = stats if isinstance(stats, str) else json.dumps(stats)
         (tmp_path / "stats.json").write_text(text)
     calls = []
-    monkeypatch.setattr(brain.data.subprocess, "run",
-                        lambda cmd: calls.append(cmd) or type("R", (), {"returncode": 0}))
-    brain.data.ensure_corpora(tmp_path, phases)
+    monkeypatch.setattr(lcr.compile, "run", lambda *a, **kw: calls.append((a, kw)))
+    brain.train.data.ensure_corpora(tmp_path, phases)
     if expect is None:
         assert calls == []
     else:
-        assert len(calls) == 1 and calls[0][1:4] == ["-m", "lcr.compile", "--all"]
-        assert all(a in calls[0] for a in expect)
+        assert calls == [((sorted(PHASES), tmp_path, *expect), {"progress": True})]
 
 
 def test_muon_update_is_nearly_orthogonal():

@@ -6,9 +6,9 @@ import stat
 import pytest
 import torch
 
-from brain import checkpoint
-from brain.model import GPT, GPTConfig
-from brain.tokenizer import CharTokenizer
+from brain.model import checkpoint
+from brain.model.gpt import GPT, GPTConfig
+from brain.model.tokenizer import CharTokenizer
 
 TOK = CharTokenizer()
 

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
+from lark_mask import complete, viable
 from random_models import prompts, random_model
+from strategies import _containers, names
 
-from brain.constraint import LCRConstraint, make_constraints, unpack
-from brain.decode import generate
-from brain.ground import (
+from brain.constrain.constraint import LCRConstraint, make_constraints, unpack
+from brain.constrain.ground import (
     NUMBER,
     WORD,
     bytes_spelled_in,
@@ -22,13 +23,12 @@ from brain.ground import (
     source_words,
     spelled_in,
 )
-from brain.lark_mask import complete, viable
-from brain.tokenizer import GLYPHS, CharTokenizer
+from brain.generate.greedy import generate
+from brain.model.tokenizer import GLYPHS, CharTokenizer
 from lcr import dumps, parse
 from lcr.errors import LCRError
 from lcr.grammar import grammar_text
 from lcr.schema import catalogue, check_schema
-from lcr.strategies import _containers, names
 from lcr.values import (
     CONTRACT_ID_MAX,
     FALSE,
@@ -333,7 +333,12 @@ def test_grounding_allows_only_continuations_of_source_spellings():
     op = allowed_after('🜊1000🜁0 "', src)
     assert {"f", "s", "r"} <= op and "h" not in op  # filter, search, read; no op "hold"
     starts = allowed_after("🜃", src)
-    assert {"7", "2", "⟁", '"'} <= starts and not starts & set("01345689-")  # 2: user_2
+    # 2: user_2; 0, 1 and -1 are numbers a request implies ("the first 5" starts at 0)
+    assert {"7", "2", "0", "1", "-", "⟁", '"'} <= starts and not starts & set("345689")
+    assert allowed_after("🜃-", src) == {"1", "2", "7"}  # -1; -2 and -74.5: negated
+    # neighbouring words join into one name, in lower case; aggregate's functions are names
+    assert allowed_after("🜃⟁hold_", src) == {"t"} and allowed_after("🜃⟁hold_the_", src) == {"u"}
+    assert allowed_after("🜃⟁med", src) == {"i"}
     keys = allowed_after("🜃◇", src)  # object keys are source words too
     assert {"h", "u", "◆"} <= keys and not keys & set("xzq")
     assert allowed_after("🜃◇u", src) == {"s", "r"} and ":" in allowed_after("🜃◇user", src)

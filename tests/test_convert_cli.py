@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from strategies import values
 
 from lcr import dumps
 from lcr.check import check_path
 from lcr.convert import TRACKS, convert, detect, main
 from lcr.hlxl import dumps_hlxl
 from lcr.lcb import dumps_lcb
-from lcr.strategies import values
 
 ROOT = Path(__file__).resolve().parent.parent
 CANONICAL = ROOT / "tests" / "fixtures" / "canonical.lcr"

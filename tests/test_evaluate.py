@@ -4,10 +4,11 @@ import json
 
 import torch
 
-from brain.checkpoint import save
-from brain.evaluate import NearestNeighbour, main, score_lcr
-from brain.model import GPT, GPTConfig
-from brain.tokenizer import CharTokenizer
+from brain.evaluate.__main__ import main
+from brain.evaluate.heldout import NearestNeighbour, score_lcr
+from brain.model.checkpoint import save
+from brain.model.gpt import GPT, GPTConfig
+from brain.model.tokenizer import CharTokenizer
 from lcr import parse
 from lcr.lcb import dumps_lcb
 
@@ -100,7 +101,7 @@ def test_cli_missing_corpus_is_a_clean_error(tmp_path, capsys):
 def test_unreadable_round_trip_english_is_a_failure_not_an_abort(monkeypatch):
     """English the model cannot take back (too long for its positions, a character without
     a token, empty) fails that record's round trip and is counted; the others still run."""
-    import brain.evaluate as ev
+    import brain.evaluate.heldout as ev
 
     torch.manual_seed(0)
     tok = CharTokenizer()
@@ -134,12 +135,13 @@ def test_bad_corpus_line_is_a_clean_error(tmp_path, capsys):
 
 
 def test_lcr_output_tasks_are_defined_once():
-    import brain.generate
-    import brain.task_metrics
-    from brain import evaluate, tokenizer
+    import brain.evaluate.task_metrics
+    import brain.generate.translate
+    from brain.evaluate import heldout as evaluate
+    from brain.model import tokenizer
 
     assert evaluate.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS
-    assert brain.generate.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS
-    assert not hasattr(brain.generate, "LCR_OUTPUT")
+    assert brain.generate.translate.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS
+    assert not hasattr(brain.generate.translate, "LCR_OUTPUT")
     assert tokenizer.LCR_OUTPUT_TASKS <= set(tokenizer.TASKS)
-    assert brain.task_metrics.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS
+    assert brain.evaluate.task_metrics.LCR_OUTPUT_TASKS is tokenizer.LCR_OUTPUT_TASKS

@@ -6,10 +6,11 @@ import sys
 import pytest
 import torch
 
-from brain.checkpoint import save
-from brain.generate import DEFAULT_BEAM, main, translate
-from brain.model import GPT, GPTConfig
-from brain.tokenizer import CharTokenizer
+from brain.generate.__main__ import main
+from brain.generate.translate import DEFAULT_BEAM, translate
+from brain.model.checkpoint import save
+from brain.model.gpt import GPT, GPTConfig
+from brain.model.tokenizer import CharTokenizer
 from lcr import parse
 
 
@@ -32,7 +33,7 @@ def run(capsys, *argv):
 
 
 def test_outputs_are_valid_and_in_input_order(ckpt, capsys):
-    from brain.checkpoint import load
+    from brain.model.checkpoint import load
 
     model, tok, _ = load(ckpt)
     texts = ["read a file", "x", "filter users where age is over 18 and then sort them", "go"]

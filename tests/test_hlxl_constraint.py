@@ -1,5 +1,5 @@
-"""The HLXL constraint (brain.hlxl_constraint): every output it lets end parses as HLXL, its
-shortest-completion count is exact, it never blocks the canonical HLXL of a value it is
+"""The HLXL constraint (brain.constrain.hlxl_constraint): every output it lets end parses as HLXL,
+its shortest-completion count is exact, it never blocks the canonical HLXL of a value it is
 grounded in, grounded outputs take their atoms from the source, and constrained decoding
 from random-weight models always parses."""
 
@@ -10,15 +10,15 @@ import pytest
 import walks
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import values
 from walks import TOK, atoms
 
-from brain.evaluate import READERS, score_lcr
-from brain.hlxl_constraint import HLXLConstraint, atoms_of
-from brain.hlxl_reader import NAME_REST, Reader
-from brain.tracker import free_extension
+from brain.constrain.hlxl_constraint import HLXLConstraint, atoms_of
+from brain.constrain.hlxl_reader import NAME_REST, Reader
+from brain.constrain.tracker import free_extension
+from brain.evaluate.heldout import READERS, score_lcr
 from lcr import dumps, parse
 from lcr.hlxl import dumps_hlxl, parse_hlxl
-from lcr.strategies import values
 from lcr.values import FIELD_INDEX_MAX, MAX_DEPTH, MAX_SIZE, Array, Contract, Object, Text
 
 CHARS = [s for i, s in enumerate(TOK.vocab) if i not in TOK.special_ids]

@@ -1,4 +1,4 @@
-"""The LC-B constraint (brain.lcb_constraint): every output it lets end decodes as LC-B,
+"""The LC-B constraint (brain.constrain.lcb_constraint): every output it lets end decodes as LC-B,
 it never blocks the encoding of a value it is grounded in, grounded outputs take their
 atoms from the source, and constrained decoding from random-weight models always decodes."""
 
@@ -10,15 +10,15 @@ import walks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from random_models import random_model
+from strategies import values
 from walks import TOK, atoms
 
-import brain.generate
-from brain.evaluate import score_lcr
-from brain.lcb_constraint import LCBConstraint, atoms_of
-from brain.lcb_reader import Reader
+import brain.generate.__main__
+from brain.constrain.lcb_constraint import LCBConstraint, atoms_of
+from brain.constrain.lcb_reader import Reader
+from brain.evaluate.heldout import score_lcr
 from lcr import dumps, parse
 from lcr.lcb import decode, encode, parse_lcb
-from lcr.strategies import values
 from lcr.values import MAX_SIZE, Contract, Object
 
 
@@ -56,7 +56,7 @@ def test_the_encoding_of_the_source_is_always_allowed(value):
 
 
 NULL = parse("∅")
-TIGHT = [  # where the shortest completion was once over-counted (review, session 10)
+TIGHT = [  # where the shortest completion was once over-counted (found in review)
     Contract(0, [(126, NULL), (127, NULL), (128, NULL)]),
     Contract(0, [(16382, NULL), (16383, NULL), (16384, NULL)]),
     Contract(0, [(i, NULL) for i in range(129)]),
@@ -151,7 +151,7 @@ def test_scoring_reads_lc_b():
 
 
 def test_generate_cli_refuses_a_budget_lc_b_cannot_use(capsys, monkeypatch):
-    monkeypatch.setattr("brain.checkpoint.load",
+    monkeypatch.setattr("brain.model.checkpoint.load",
                         lambda *a, **k: (random_model(0, 1.0), TOK, {}))
-    assert brain.generate.main(["--task", "lcr2lcb", "--max-new-tokens", "1", "⊤"]) == 2
+    assert brain.generate.__main__.main(["--task", "lcr2lcb", "--max-new-tokens", "1", "⊤"]) == 2
     assert "at least 2 characters" in capsys.readouterr().err

@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
+from strategies import values
 
 from lcr import LCRError, dumps, parse, pretty
 from lcr.errors import CODES
 from lcr.grammar import grammar_text
 from lcr.schema import schema_error
-from lcr.strategies import values
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

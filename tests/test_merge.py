@@ -3,10 +3,11 @@
 import pytest
 import torch
 
-from brain import checkpoint
-from brain.merge import interpolate, main
-from brain.model import GPT, GPTConfig
-from brain.tokenizer import CharTokenizer
+from brain.merge.__main__ import main
+from brain.model import checkpoint
+from brain.model.gpt import GPT, GPTConfig
+from brain.model.tokenizer import CharTokenizer
+from brain.train.merge import interpolate
 
 TINY = dict(n_layer=1, n_head=2, n_embd=16, n_ffn=32, block_size=32)
 

@@ -17,7 +17,7 @@ def test_cuda_check_without_a_gpu_says_so():
     assert r.returncode == 2 and "no CUDA device" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_gpu_session_script_parses():
-    r = subprocess.run(["bash", "-n", str(ROOT / "scripts" / "gpu_session.sh")],
+def test_gpu_run_script_parses():
+    r = subprocess.run(["bash", "-n", str(ROOT / "scripts" / "gpu_run.sh")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

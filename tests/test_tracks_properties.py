@@ -18,11 +18,11 @@ import time
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import values
 
 from lcr import LCRError, dumps, parse
 from lcr.hlxl import dumps_hlxl, parse_hlxl
 from lcr.lcb import decode, dumps_lcb, encode, parse_lcb
-from lcr.strategies import values
 
 # Each track as (print a value to its canonical text, parse that text back).
 TRACKS = {

@@ -5,9 +5,9 @@ constraints, and the atoms of a value: helpers for the track-constraint tests
 import numpy as np
 from random_models import random_model
 
-from brain.beam import beam_generate
-from brain.constraint import make_constraints
-from brain.tokenizer import CharTokenizer
+from brain.constrain.constraint import make_constraints
+from brain.generate.beam import beam_generate
+from brain.model.tokenizer import CharTokenizer
 from lcr import dumps
 from lcr.values import Array, Contract, Object
 

@@ -1,0 +1,46 @@
+"""``hlxl-brain COMMAND [ARGS]`` (or ``python -m brain COMMAND``): one entry point for the
+commands train, generate, evaluate, bench and merge; each runs the ``main(argv)`` of
+``python -m brain.COMMAND`` with the rest of the arguments.
+
+    hlxl-brain generate "read config.yaml"
+    hlxl-brain train --help
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "train": "train the curriculum (phases 1-4)",
+    "generate": "translate texts with a checkpoint",
+    "evaluate": "held-out evaluation of a checkpoint",
+    "bench": "decoding speed",
+    "merge": "interpolate the weights of two checkpoints",
+}
+
+
+def usage() -> str:
+    lines = ["usage: hlxl-brain COMMAND [ARGS]", "", "commands:"]
+    lines += [f"  {name:10s} {what}" for name, what in COMMANDS.items()]
+    lines += ["", "hlxl-brain COMMAND --help shows a command's options."]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"hlxl-brain: error: unknown command {command!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    # The command's own CLI module, loaded by name: the dispatcher is a CLI of its own.
+    cli = importlib.import_module(f"brain.{command}.__main__")
+    sys.argv[0] = f"hlxl-brain {command}"
+    return cli.main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Decoding speed benchmarks (``speed``). Command line: ``python -m brain.bench``."""

@@ -1,0 +1,276 @@
+"""Grounded slots: the names, texts and numbers of a translation come from its source.
+
+When the model translates English (``en2lcr``) or HLXL (``hlxl2lcr``), or repairs broken
+LC-R (``fix``), every slot value of the right answer is spelled out in the source.
+``tests/test_corpus.py`` checks this on every record of the compiled corpora:
+
+- a **handle** (``⟁users``) is a word of the source (``[A-Za-z_][A-Za-z0-9_]*``), or the
+  name of an HLXL handle (``&h_users``); so is an object's **key** (``◇timeout: 5◆``);
+- a **number** is a number written in the source (``74.5``, ``-3``, ``1e-08``);
+- a **text** is a stretch of the source that starts and ends at word boundaries
+  (``"out of memory"``, ``"~/notes/todo.md"``), except an operation's name (field 0 of
+  contract 1000), which is one of the catalogue's operations;
+- a **bytes** literal is a run of hex digit pairs written in the source (``hex 686f7374``
+  -> ``⊠686f7374``), an HLXL bytes literal (``b"host"``, ``b"\\x00"``) or the UTF-8 of a
+  stretch of the source between word boundaries (``"host" as bytes`` -> ``⊠686f7374``):
+  the model need not work out hex codes itself.
+
+Slot values copied wrongly were the model's most common error (``figure out the tax`` ->
+``⟁tags``, ``cat out/report.pdf`` -> ``"draft.pdf"``). ``Grounding`` is a layer of
+``brain.constrain.constraint.LCRConstraint``: while a slot is being written it allows only the
+characters that continue a source spelling, and it lets the slot end only where a source
+spelling ends; where a value starts it forbids the digits no source number starts with (and
+``⟁`` when the source has no word). It only narrows what the grammar allows, and the
+constraint drops it for a step where nothing would be left and while the budget forces the
+value closed, so every output is still complete, valid LC-R. A text with an escape
+(``\\"``) is not grounded from the escape on.
+
+    g = Grounding("filter the users by active", shared(tok))
+    for c in "⟁u": ...   # LCRConstraint.advance feeds it every character
+    g.mask("value")      # bool over the vocabulary, or None (no restriction)
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from brain.constrain.tracker import NAME_FIRST
+from lcr.hlxl import HANDLE_PREFIX, bytes_body
+from lcr.values import Bytes, Float, Handle, Int, Text
+
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # grammar/lcr.lark's HANDLE, without the glyph
+# A number as LC-R writes one (no leading zeros), not cut out of a longer run of digits.
+NUMBER = re.compile(r"(?<![0-9.])-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![0-9])")
+WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+# Hex digit pairs standing alone in the source (after 0x or not), as a bytes literal may
+# spell them.
+HEX_RUN = re.compile(r"(?<![A-Za-z0-9_])(?:0[xX])?((?:[0-9a-fA-F]{2})+)(?![A-Za-z0-9_])")
+HLXL_HANDLE = re.compile(re.escape(HANDLE_PREFIX) + f"({WORD.pattern})")
+HLXL_BYTES = re.compile(r'(?<![A-Za-z0-9_])b"((?:[ !#-\[\]-~]|\\x[0-9a-fA-F]{2})*)"')
+NUMBER_CHARS = frozenset("0123456789.eE+-")
+GROUNDED_TASKS = frozenset({"en2lcr", "fix", "hlxl2lcr"})  # slot values are in the source
+OP_CONTRACT, OP_NAME_FIELD = 1000, 0
+WORD_KINDS = {"⟁": "handle", "⊠": "bytes"}  # glyphs after which the tracker reads a word
+# Neighbouring words a multi-word handle is made of ("crash reports", "order-schema").
+PHRASE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[ \t-]+[A-Za-z_][A-Za-z0-9_]*)+")
+MAX_NAME_WORDS = 4
+# Names the English implies without spelling them: aggregate's functions ("the mean of" ->
+# ⟁average, "add up" -> ⟁sum; grammar/operations.json names the set).
+FIXED_NAMES = frozenset({"sum", "total", "average", "count", "min", "max", "median"})
+# Numbers a request implies: "the first 5" starts at 0, "decrement" adds -1, "once" is 1.
+IMPLIED_NUMBERS = frozenset({"0", "1", "-1"})
+NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+NUMBER_WORDS |= {"once": "1", "twice": "2", "thrice": "3", "dozen": "12", "hundred": "100"}
+
+
+def source_words(source: str) -> frozenset[str]:
+    """The names a handle may have: the words of ``source`` as written and in lower case,
+    runs of up to ``MAX_NAME_WORDS`` neighbouring words (apart by spaces or hyphens) joined
+    with ``_`` in lower case ("the crash reports" -> ``crash_reports``, the one rule by which
+    a noun phrase names a handle), its HLXL handles' names, and ``FIXED_NAMES``."""
+    words = WORD.findall(source)
+    names = set(words) | {w.lower() for w in words} | set(HLXL_HANDLE.findall(source))
+    for run in PHRASE.findall(source):
+        parts = WORD.findall(run)
+        for i in range(len(parts)):
+            for j in range(i + 2, min(i + MAX_NAME_WORDS, len(parts)) + 1):
+                names.add("_".join(parts[i:j]).lower())
+    return frozenset(names | FIXED_NAMES)
+
+
+def source_hex(source: str) -> frozenset[str]:
+    """Hex spellings a bytes literal may copy: the hex runs of ``source`` as written and its
+    HLXL bytes literals in lowercase hex."""
+    runs = frozenset(HEX_RUN.findall(source))
+    return runs | {bytes_body(body).hex() for body in HLXL_BYTES.findall(source)}
+
+
+def source_numbers(source: str) -> set[str]:
+    """The numbers written in ``source`` (in digits, or as a word of ``NUMBER_WORDS``), each
+    also without and with a minus sign, and ``IMPLIED_NUMBERS``."""
+    found = set(NUMBER.findall(source))
+    found |= {NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", source.lower()) if w in NUMBER_WORDS}
+    unsigned = {n.removeprefix("-") for n in found}
+    return found | unsigned | {"-" + n for n in unsigned if n != "0"} | IMPLIED_NUMBERS
+
+
+def boundary(source: str, i: int) -> bool:
+    """Is position ``i`` (between source[i-1] and source[i]) a word boundary?"""
+    left = i > 0 and WORD_CHAR.match(source[i - 1])
+    right = i < len(source) and WORD_CHAR.match(source[i])
+    return not (left and right)
+
+
+def spelled_in(text: str, source: str) -> bool:
+    """Is ``text`` a stretch of ``source`` that starts and ends at word boundaries?"""
+    return any(boundary(source, i) and boundary(source, i + len(text))
+               for i in range(len(source)) if text and source.startswith(text, i))
+
+
+def as_chars(data: bytes) -> str:
+    """One character per byte (latin-1), so the text functions here work on UTF-8 bytes: a
+    non-ASCII byte becomes a character that is no word character."""
+    return data.decode("latin-1")
+
+
+def bytes_spelled_in(data: bytes, source: str) -> bool:
+    """Is ``data`` a hex run of ``source`` or the UTF-8 of a stretch of it between word
+    boundaries?"""
+    if data.hex() in {h.lower() for h in source_hex(source)}:
+        return True
+    return spelled_in(as_chars(data), as_chars(source.encode()))
+
+
+def continuations(source: str, prefix: str) -> tuple[set[str], bool]:
+    """The characters that follow ``prefix`` where it occurs in ``source`` from a word
+    boundary, and whether such an occurrence (of a non-empty ``prefix``) ends at one."""
+    nxt, close = set(), False
+    start = source.find(prefix)
+    while start != -1:
+        end = start + len(prefix)
+        if boundary(source, start):
+            if end < len(source):
+                nxt.add(source[end])
+            close = close or bool(prefix) and boundary(source, end)
+        start = source.find(prefix, start + 1)
+    return nxt, close
+
+
+def slots(value, op_name: bool = False):
+    """``(kind, value)`` of every slot inside ``value``: ``handle``, ``number``, ``text``,
+    ``bytes``, ``key`` (an object key, a str) or ``op`` for an operation's name (field 0 of
+    contract 1000): what grounding governs."""
+    if isinstance(value, Handle):
+        yield "handle", value
+    elif isinstance(value, (Int, Float)):
+        yield "number", value
+    elif isinstance(value, Text):
+        yield ("op" if op_name else "text"), value
+    elif isinstance(value, Bytes):
+        yield "bytes", value
+    for index, v in getattr(value, "fields", ()):
+        yield from slots(v, getattr(value, "id", None) == OP_CONTRACT and index == OP_NAME_FIELD)
+    for v in getattr(value, "items", ()):
+        yield from slots(v)
+    for key, v in getattr(value, "entries", ()):
+        yield "key", key
+        yield from slots(v)
+
+
+class Grounding:
+    """Follows the output characters; restricts the ones that write a slot value."""
+
+    __slots__ = ("sh", "source", "words", "numbers", "hex_runs", "kind", "prefix", "masks",
+                 "start")
+
+    def __init__(self, source: str, sh):
+        # brain.constrain.constraint's per-vocabulary table (ids, size, ident, op_names)
+        self.sh = sh
+        self.source = source
+        self.words = source_words(source)
+        self.numbers = frozenset(source_numbers(source))
+        self.hex_runs = source_hex(source)
+        self.kind: str | None = None  # handle, key, bytes, number, text, op, free or None
+        self.prefix = ""
+        self.masks: dict[tuple[str, str], np.ndarray] = {}
+        self.start = self._start_mask()
+
+    def copy(self) -> Grounding:
+        g = Grounding.__new__(Grounding)
+        for name in self.__slots__:
+            setattr(g, name, getattr(self, name))
+        return g
+
+    def advance(self, c: str, before: str, after: str, op_name: bool) -> None:
+        """``c`` was written; ``before``/``after``: the tracker's mode around it;
+        ``op_name``: the value it starts (if any) is an operation's name."""
+        k = self.kind
+        if k in ("text", "op", "free"):
+            if before == "string" and c == '"':
+                self.kind = None  # the text is closed
+            elif k == "free" or after != "string":
+                self.kind = "free"  # an escape: the rest of this text is not grounded
+            else:
+                self.prefix += c
+            return
+        if after == "key":  # the tracker's key mode starts with the key's first character
+            self.kind, self.prefix = "key", (self.prefix + c if k == "key" else c)
+            return
+        if (k in ("handle", "bytes") and after == "word") or (k == "number" and after == "number"):
+            self.prefix += c
+            return
+        self.kind = None
+        if c in WORD_KINDS and after == "word":
+            self.kind, self.prefix = WORD_KINDS[c], ""
+        elif after == "number":
+            self.kind, self.prefix = "number", c
+        elif c == '"' and after == "string":
+            self.kind, self.prefix = ("op" if op_name else "text"), ""
+
+    def mask(self, mode: str) -> np.ndarray | None:
+        """Allowed characters now (bool over the vocabulary), or None: no restriction.
+        ``mode``: the tracker's mode (a value may start where it is ``value``)."""
+        k = self.kind
+        if k is None:
+            return self.start if mode == "value" else None
+        if k == "free":
+            return None
+        cache = self.sh.op_masks if k == "op" else self.masks  # op names: the same for all
+        key = (k, self.prefix)
+        m = cache.get(key)
+        if m is None:
+            m = cache[key] = self._build(k, self.prefix)
+        return m
+
+    def _chars(self, chars) -> np.ndarray:
+        m = np.zeros(self.sh.size, dtype=bool)
+        ids = [self.sh.ids[c] for c in chars if c in self.sh.ids]
+        m[ids] = True
+        return m
+
+    def _start_mask(self) -> np.ndarray | None:
+        """Where a value starts: no number the source does not begin, no handle without
+        a word to name, no key (the only values spelled with a bare letter) no word begins."""
+        barred = {c for c in "-0123456789" if not any(n.startswith(c) for n in self.numbers)}
+        barred |= NAME_FIRST - {w[0] for w in self.words}  # what a key starts with
+        if not self.words:
+            barred.add("⟁")
+        return ~self._chars(barred) if barred else None
+
+    def _build(self, kind: str, prefix: str) -> np.ndarray:
+        if kind == "text":
+            return self._text(prefix)
+        if kind == "bytes":
+            return self._bytes(prefix)
+        names = {"handle": self.words, "key": self.words, "number": self.numbers,
+                 "op": self.sh.op_names}[kind]
+        n = len(prefix)
+        m = self._chars({w[n] for w in names if len(w) > n and w.startswith(prefix)})
+        if prefix in names:  # a whole spelling: the slot may end here
+            m |= {"handle": ~self.sh.ident, "key": ~self.sh.ident,
+                  "number": ~self._chars(NUMBER_CHARS),
+                  "op": self._chars('"')}[kind]
+        return m
+
+    def _text(self, prefix: str) -> np.ndarray:
+        """Continuations of ``prefix`` where it occurs in the source from a word boundary
+        (not a quote or backslash, which the text would have to escape); the closing quote
+        where an occurrence ends at one."""
+        nxt, close = continuations(self.source, prefix)
+        return self._chars((nxt - set('"\\')) | ({'"'} if close else set()))
+
+    def _bytes(self, prefix: str) -> np.ndarray:
+        """Hex digits that continue ``prefix`` as a hex run of the source or as the UTF-8 of
+        a stretch of it from a word boundary; the literal may end (any non-word character)
+        where such a spelling ends."""
+        n, odd = len(prefix), len(prefix) % 2
+        nxt = {h[n] for h in self.hex_runs if len(h) > n and h.startswith(prefix)}
+        whole = as_chars(bytes.fromhex(prefix[:n - odd]))  # the bytes written so far
+        follow, ends = continuations(as_chars(self.source.encode()), whole)
+        pairs = {f"{ord(c):02x}" for c in follow}  # the next byte, as two hex digits
+        nxt |= {p[1] for p in pairs if p[0] == prefix[-1].lower()} if odd else {p[0] for p in pairs}
+        m = self._chars(nxt)
+        return m | ~self.sh.ident if prefix in self.hex_runs or (ends and not odd) else m

@@ -1,0 +1,1 @@
+"""``python -m brain.merge``: the command line of ``brain.train.merge``."""
