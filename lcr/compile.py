@@ -1,6 +1,6 @@
 """The corpus compiler: writes the four curriculum phases as JSONL.
 
-    python -m lcr.compile --all                 # corpora/phase{1..4}.jsonl, .md, stats.json
+    python -m lcr.compile --all       # DATA_HOME/corpora/phase{1..4}.jsonl, .md, stats.json
     python -m lcr.compile --phase 2 --seed 7 --out /tmp/c --scale 0.1
 
 Each ``phaseN.jsonl`` holds one flat JSON object per line (id, phase, split, task,
@@ -30,7 +30,8 @@ from pathlib import Path
 
 from lcr.corpus.build import FORMAT, PHASES, compile_phases
 from lcr.corpus.records import CompileError
-from lcr.corpus.stats import all_stats, sample_markdown
+from lcr.corpus.stats import all_stats, sample_markdown, variety_table
+from lcr.resources import default_corpora
 
 
 def _write_temp(path: Path, text: str) -> str:
@@ -79,7 +80,9 @@ def _umask() -> int:
 
 
 def jsonl(records: list[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+    """One JSON object a line; keys starting with ``_`` (compile-time notes) are left out."""
+    return "".join(json.dumps({k: v for k, v in r.items() if not k.startswith("_")},
+                              ensure_ascii=False, separators=(", ", ": ")) + "\n"
                    for r in records)
 
 
@@ -120,10 +123,16 @@ def run(phases: list[int], out: Path, seed: int, scale: float, progress: bool) -
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m lcr.compile", description=__doc__.split("\n")[0])
-    which = ap.add_mutually_exclusive_group(required=True)
+    which = ap.add_mutually_exclusive_group()
     which.add_argument("--phase", type=int, choices=sorted(PHASES), help="compile one phase")
     which.add_argument("--all", action="store_true", help="compile all four phases")
-    ap.add_argument("--out", type=Path, default=Path("corpora"), help="output folder")
+    ap.add_argument("--stats", action="store_true",
+                    help="print the variety of the English (frames, verb phrases, fillers per "
+                         "operation; word 3-grams per phase) as a table and as JSON; alone, "
+                         "all four phases are compiled in memory and nothing is written")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="output folder (default DATA_HOME/corpora; DATA_HOME is "
+                         "$HLXL_BRAIN_HOME, else ~/.local/share/hlxl-brain)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     ap.add_argument("--scale", type=float, default=1.0,
                     help="multiply every phase's size (e.g. 0.1 for a quick corpus)")
@@ -131,9 +140,22 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.scale <= 0:
         ap.error("--scale must be positive")
-    phases = sorted(PHASES) if args.all else [args.phase]
+    if args.out is None:
+        args.out = default_corpora()
+    if not (args.all or args.phase or args.stats):
+        ap.error("one of the arguments --phase --all --stats is required")
+    phases = [args.phase] if args.phase else sorted(PHASES)
     start = time.perf_counter()
     try:
+        if not (args.all or args.phase):
+            data, notes = compile_phases(max(PHASES), args.seed, args.scale,
+                                         None if args.quiet else sys.stderr)
+            stats = all_stats(data, notes, args.seed, args.scale)
+            print(variety_table(stats))
+            print(json.dumps({"packages": stats["packages"],
+                              "fillers_available": stats["fillers_available"], "variety": {
+                p: s["variety"] for p, s in stats["phases"].items()}}, indent=1))
+            return 0
         stats = run(phases, args.out, args.seed, args.scale, not args.quiet)
     except CompileError as err:
         print(f"lcr.compile: error: {err}", file=sys.stderr)
@@ -145,6 +167,8 @@ def main(argv=None) -> int:
         s = stats["phases"][str(p)]
         print(f"phase {p}: {s['records']} records ({s['replay']} replay) "
               f"splits {s['by_split']} -> {args.out / f'phase{p}.jsonl'}")
+    if args.stats:
+        print(variety_table(stats))
     print(f"compiled in {time.perf_counter() - start:.1f}s")
     return 0
 

@@ -1,13 +1,13 @@
 """Programs clause by clause: the program frames read back their clauses
 (``lcr.corpus.clauses``), the model's first characters decide what is a program, and the
-clauses' translations become one canonical ``block`` (``brain.segment``)."""
+clauses' translations become one canonical ``block`` (``brain.generate.segment``)."""
 
 import pytest
 import torch
 
-from brain import segment
-from brain.generate import translate
-from brain.tokenizer import CharTokenizer
+from brain.generate import segment
+from brain.generate.translate import translate
+from brain.model.tokenizer import CharTokenizer
 from lcr import dumps, op, parse
 from lcr.corpus.clauses import split_program
 from lcr.corpus.render import Phrase, phrasebook

@@ -16,7 +16,8 @@ from __future__ import annotations
 import importlib
 import random
 
-from lcr.corpus.clauses import CLAUSE_FRAME, PROGRAM_FRAME, split_program
+from lcr.corpus import human
+from lcr.corpus.clauses import CLAUSE_FRAME, PROGRAM_FRAME, program_clauses
 from lcr.corpus.records import (
     MAX_PAIR_CHARS,
     TASKS,
@@ -79,7 +80,10 @@ PHASES = {
 # programs again for training (``train_extra`` 1), not replayed later (``replay_extra``).
 # 8: phase 3's clauses are numbered after all its draws (under 7 some took the ids of
 # extra programs, and 458 clauses of programs kept as clauses only were lost with them).
-FORMAT = 8
+# 9: the compositional generator (lcr.corpus.compose, lcr.corpus.lexicon): composed English
+# for the core operations and pipelines, fillers by the thousand, clause records split by
+# lcr.clauses.split_clauses, human paraphrases (templates/human) in the training splits.
+FORMAT = 9
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
 # (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/brain.md).
@@ -106,7 +110,8 @@ class PhaseBuilder:
         self.size = max(1, round(spec["size"] * scale))
         self.extra = round(self.size * spec.get("train_extra", 0))
         self.seen = seen
-        self.dropped = {"duplicate": 0, "too_long": 0, "outside_limits": 0, "no_task": 0}
+        self.dropped = {"duplicate": 0, "ambiguous": 0, "too_long": 0, "outside_limits": 0,
+                        "no_task": 0, "program_not_split": 0}
         self.mix = list(self.module.MIX)
         # (forced vocabulary choice, frame) pairs that draw held-out combinations on purpose
         self.boost = [(rule["boost"]["force"], f) for rule in GEN_RULES if "boost" in rule
@@ -153,11 +158,10 @@ class PhaseBuilder:
         out = []
         for r in programs:
             statements = [v for _, v in parse(r["target"]).fields[1:]]
-            clauses = split_program(r["source"]) or []
-            if len(clauses) != len(statements):
-                raise CompileError(f"{r['id']}: {len(clauses)} clauses read in {r['source']!r} "
-                                   f"(templates/en/program.txt) for {len(statements)} "
-                                   "statements; a clause may not contain ';' or '. '")
+            clauses = program_clauses(r["source"], len(statements))
+            if clauses is None:
+                self.dropped["program_not_split"] += 1
+                continue
             for clause, value in zip(clauses, statements, strict=True):
                 lcr = dumps(value)
                 rec = self._record("en2lcr", clause, lcr, lcr, value, CLAUSE_FRAME, None,
@@ -177,12 +181,9 @@ class PhaseBuilder:
             return None
         key = (task, source)
         if key in self.seen:
-            if self.seen[key][0] != target:
-                raise CompileError(
-                    f"ambiguous {task} source {source!r}: target {target!r} here, "
-                    f"{self.seen[key][0]!r} from {self.seen[key][1]}; make the phrasing say "
-                    "every slot value")
-            self.dropped["duplicate"] += 1
+            # With thousands of fillers and composed frames an English sentence can come out
+            # of two draws meaning two things; the first one drawn keeps it.
+            self.dropped["duplicate" if self.seen[key][0] == target else "ambiguous"] += 1
             return None
         self.seen[key] = (target, f"frame {frame!r} line {line.index + 1 if line else '-'}")
         return {
@@ -190,6 +191,8 @@ class PhaseBuilder:
             "target": target, "lcr": lcr, "op": top_op(value), "replay": False,
             "frame": frame, "template": line.index if line is not None else -1,
             "style": style, "gen_rule": "", "n_ops": count_ops(value), "lcr_chars": len(lcr),
+            # for --stats only, not written (lcr.compile.jsonl drops keys starting with _)
+            "_gen": getattr(line, "info", None) or {},
         }
 
 
@@ -210,8 +213,10 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
                        enabled=progress is not None and phase <= last)
         phases[phase] = _with_splits(builder.build(builder.size, bar), phase, 0, splitter)
     notes: dict[int, dict] = {}
+    paraphrases = human.load()
     for phase in range(1, last + 1):
         builder = builders[phase]
+        numbered = builder.size + builder.extra  # ids given so far
         bar = Progress(builder.extra, f"phase {phase} extra", progress, interval=5.0,
                        enabled=progress is not None and builder.extra > 0)
         extra = _with_splits(builder.build(builder.extra, bar), phase, builder.size, splitter)
@@ -231,6 +236,7 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
                      for extra in (False, True)]
             clauses = _with_splits(built[0] + built[1], phase, builder.size + builder.extra,
                                    splitter)
+            numbered += len(clauses)
             unreplayed.update(r["id"] for r in clauses[len(built[0]):])
             phases[phase] += [r for r in clauses if r["split"] == "train"]
             builder.dropped["clause_not_train"] = sum(r["split"] != "train" for r in clauses)
@@ -240,6 +246,9 @@ def compile_phases(last: int, seed: int, scale: float = 1.0, progress=None):
                         if rng.random() >= PHASES[phase]["programs"]}
                 phases[phase] = [r for r in phases[phase] if r["id"] not in gone]
                 builder.dropped["program_clauses_only"] = len(gone)
+        people, skipped = human.records(phase, paraphrases, numbered, seen, splitter)
+        phases[phase] += people
+        builder.dropped.update(skipped, human_records=len(people))
         pool = [r for p in range(1, phase) for r in phases[p]
                 if r["split"] == "train" and not r["replay"] and r["id"] not in unreplayed]
         rng = random.Random(f"lcr-replay:{seed}:{phase}")

@@ -1,5 +1,13 @@
-"""Split a program's English into its statement clauses, by the program frames of
-``templates/en/program.txt``.
+"""The clause records of phase-3 programs, and the older template-based program reader.
+
+``program_clauses`` is what the compiler uses: a program's English split by
+``lcr.clauses.split_clauses`` (punctuation only; it knows no phrasing of this generator),
+kept only when it gives exactly one clause per statement. The clause records are then what
+the translator sees at inference, where the same function splits the user's text.
+
+``split_program`` below reads a program by the program frames of
+``templates/en/program.txt``; the compiler no longer uses it (it only serves
+``brain.segment`` until that moves to ``lcr.clauses``).
 
 A phase-3 program is a ``block`` of statements, and its English joins one clause per
 statement with a program frame (``Step 1: ... Step 2: ...``, ``...; ...``, ``First, ...
@@ -23,6 +31,7 @@ from __future__ import annotations
 import functools
 import re
 
+from lcr.clauses import split_clauses
 from lcr.corpus.render import Phrase, phrasebook
 
 PROGRAM_FRAME = "program"  # templates/en/program.txt, and the frame of program records
@@ -31,6 +40,13 @@ MAX_CLAUSES = 16  # programs have 3-6 statements; more than 16 is read as one te
 # A clause: any characters up to a sentence or statement boundary (". " or ";"), which
 # clauses never contain; keeping it from crossing one keeps the regex linear.
 CLAUSE = r"((?:(?!\. |;).)+?)"
+
+
+def program_clauses(text: str, statements: int) -> list[str] | None:
+    """The clauses of a program's English, one per statement, or None when the generic
+    splitter reads another number of clauses (that program then gives no clause records)."""
+    clauses = split_clauses(text)
+    return clauses if clauses is not None and len(clauses) == statements else None
 
 
 @functools.cache

@@ -36,16 +36,17 @@ RIGHT_SIDES = {
 def comparison(d: Draw, name: str | None = None):
     name = name or d.choice(list(COMPARISONS))
     left_vocab, draw_right = RIGHT_SIDES[d.choice(COMPARISONS[name])]
-    left, right = d.handle(left_vocab), draw_right(d)
+    left, said = d.noun(left_vocab)
+    right = draw_right(d)
     if right == left:
         right = d.number()
-    return op(name, left, right), Phrase(f"cond_{name}", {"field": left.name,
+    return op(name, left, right), Phrase(f"cond_{name}", {"field": said,
                                                           "value": english_of(right)})
 
 
 def navigate_place(d):
-    p = d.handle("places")
-    return op("navigate", p), Phrase("navigate_place", {"place": p.name})
+    p, said = d.noun("places")
+    return op("navigate", p), Phrase("navigate_place", {"place": said})
 
 
 def navigate_path(d):
@@ -54,55 +55,54 @@ def navigate_path(d):
 
 
 def search(d):
-    src, q = d.handle(d.choice(["sources", "datasets"])), d.text("queries")
-    return op("search", src, q), Phrase("search", {"src": src.name, "query": q.value})
+    (src, said), q = d.noun(d.choice(["sources", "datasets"])), d.text("queries")
+    return op("search", src, q), Phrase("search", {"src": said, "query": q.value})
 
 
 def filter_flag(d):
-    data, flag = d.handle("datasets"), d.handle("flags")
-    return op("filter", data, flag), Phrase("filter_flag", {"data": data.name, "flag": flag.name})
+    (data, said), flag = d.noun("datasets"), d.handle("flags")
+    return op("filter", data, flag), Phrase("filter_flag", {"data": said, "flag": flag.name})
 
 
 def filter_cmp(d):
-    data = d.handle("datasets")
+    data, said = d.noun("datasets")
     cond, phrase = comparison(d)
-    return op("filter", data, cond), Phrase("filter_cmp", {"data": data.name, "cond": phrase})
+    return op("filter", data, cond), Phrase("filter_cmp", {"data": said, "cond": phrase})
 
 
 def transform(d):
-    data, fn = d.handle("datasets"), d.handle("transforms")
-    return op("transform", data, fn), Phrase("transform", {"data": data.name, "fn": fn.name})
+    (data, said), fn = d.noun("datasets"), d.handle("transforms")
+    return op("transform", data, fn), Phrase("transform", {"data": said, "fn": fn.name})
 
 
 def aggregate(d):
-    fn, field = d.handle("functions"), d.handle("fields")
-    return op("aggregate", fn, field), Phrase("aggregate", {"fn": fn.name, "field": field.name})
+    fn, (field, said) = d.handle("functions"), d.noun("fields")
+    return op("aggregate", fn, field), Phrase("aggregate", {"fn": fn.name, "field": said})
 
 
 def read(d):
-    src = d.text(d.choice(["files", "file_paths"]))
+    src = d.text(d.choice(["files", "files", "file_paths", "file_paths", "urls"]))
     return op("read", src), Phrase("read", {"file": src.value})
 
 
 def write(d):
-    dest, data = d.text("files"), d.handle("datasets")
-    return op("write", dest, data), Phrase("write", {"file": dest.value, "data": data.name})
+    dest, (data, said) = d.text(d.choice(["files", "files", "file_paths"])), d.noun("datasets")
+    return op("write", dest, data), Phrase("write", {"file": dest.value, "data": said})
 
 
 def compute(d):
-    e = d.handle("expressions")
-    return op("compute", e), Phrase("compute", {"expr": e.name})
+    e, said = d.noun("expressions")
+    return op("compute", e), Phrase("compute", {"expr": said})
 
 
 def validate(d):
-    data, schema = d.handle("datasets"), d.handle("schemas")
-    return op("validate", data, schema), Phrase("validate", {"data": data.name,
-                                                             "schema": schema.name})
+    (data, said), (schema, spelled) = d.noun("datasets"), d.noun("schemas")
+    return op("validate", data, schema), Phrase("validate", {"data": said, "schema": spelled})
 
 
 def execute(d):
-    c = d.handle("commands")
-    return op("execute", c), Phrase("execute", {"cmd": c.name})
+    c, said = d.noun("commands")
+    return op("execute", c), Phrase("execute", {"cmd": said})
 
 
 def _step(d, builders):

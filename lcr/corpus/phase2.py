@@ -68,9 +68,9 @@ def _slot(d: Draw, spec: str):
     if kind == "int":
         v = Int(d.rng.randint(int(args[0]), int(args[1])))
         return name, v, str(v.value)
-    if kind == "handle":
-        v = d.handle(args[0])
-        return name, v, v.name
+    if kind == "handle":  # a noun phrase, its handle by lexicon.handle_name
+        v, said = d.noun(args[0])
+        return name, v, said
     v = d.text(args[0])
     return name, v, v.value
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from lcr.corpus import breakage
+from lcr.corpus import breakage, compose
 from lcr.corpus.render import Phrase, phrasebook
 from lcr.errors import LCRError
 from lcr.hlxl import dumps_hlxl, parse_hlxl
@@ -24,6 +24,9 @@ from lcr.printer import dumps
 from lcr.schema import check_schema
 from lcr.values import Contract, Value
 
+# The template lines stay a sixth of the composed frames' English: they are the canonical
+# wording (lcr2en targets) and the curated phrasings written by hand.
+COMPOSE_SHARE = 0.85
 MAX_PAIR_CHARS = 1000  # source + target, in characters: one example fits the model context
 GLYPHS = "∅⊤⊥⊠⟁🜊🜁🜂🜃🜄◇◆"
 _ALLOWED = re.compile("^[\x20-\x7e" + GLYPHS + "]*$")
@@ -57,7 +60,18 @@ def count_ops(value: Value) -> int:
 # Each task: (value, phrase, lcr, rng, count) -> list of (source, target, template line,
 # style); the line is None where no English template was used.
 def _en2lcr(value, phrase, lcr, rng, count):
-    """``count`` phrasings, each in a different style while styles last."""
+    """``count`` phrasings, each in a different style while styles last; a frame the
+    compositional generator phrases (``lcr.corpus.compose``) takes its English from it
+    ``COMPOSE_SHARE`` of the time, else from a template line."""
+    if compose.handles(phrase):
+        out = []
+        for _ in range(count):
+            if rng.random() < COMPOSE_SHARE:
+                text, line = compose.render(phrase, rng)
+            else:
+                text, line = phrasebook().render(phrase, rng)
+            out.append((text, lcr, line, line.style))
+        return out
     pb = phrasebook()
     by_style: dict[str, list] = {}
     for ln in pb.lines(phrase.frame):

@@ -2,7 +2,9 @@
 
 Statistics per phase: examples per split, task, operation and style; distinct phrasings
 (template lines and English sources) per operation; LC-R length distribution; what the
-``gen`` split holds out and how many records each rule caught.
+``gen`` split holds out and how many records each rule caught; the variety of the English
+(``variety``: frames, verb phrases and fillers per operation, word 3-grams per phase) and
+the versions of the packages the fillers come from.
 """
 
 from __future__ import annotations
@@ -54,12 +56,73 @@ def phase_stats(records: list[dict], notes: dict) -> dict:
         "en2lcr_source_words": _lengths([len(r["source"].split()) for r in en]),
         "ops_per_example": _lengths([r["n_ops"] for r in own]),
         "dropped_while_drawing": notes["dropped"],
+        "variety": variety(records),
     }
 
 
+def _frame_of(r: dict) -> str:
+    """A composed record's skeleton, else its template line."""
+    return r["_gen"].get("skeleton") or f"{r['frame']}:{r['template']}"
+
+
+def variety(records: list[dict]) -> dict:
+    """How varied a phase's English is: per operation the distinct frames (composed
+    skeletons and template lines), verb phrases and slot fillers of its en2lcr records,
+    distinct fillers per slot, and the distinct lowercased word 3-grams of all sources."""
+    en = [r for r in records if not r["replay"] and r["task"] == "en2lcr"]
+    frames, verbs, fillers = defaultdict(set), defaultdict(set), defaultdict(set)
+    slots, grams = defaultdict(set), set()
+    for r in en:
+        op, gen = r["op"], r.get("_gen") or {}
+        frames[op].add(_frame_of(r))
+        verbs[op].update(gen.get("verbs", ()))
+        for k, v in gen.get("fillers", {}).items():
+            fillers[op].add(f"{k}={v}")
+            slots[k].add(v)
+        words = r["source"].lower().split()
+        grams.update(zip(words, words[1:], words[2:], strict=False))
+    ops = sorted(frames)
+    return {
+        "per_op": {op: {"frames": len(frames[op]), "verb_phrases": len(verbs[op]),
+                        "slot_fillers": len(fillers[op])} for op in ops},
+        "fillers_per_slot": {k: len(v) for k, v in sorted(slots.items())},
+        "word_3grams": len(grams),
+    }
+
+
+def variety_table(stats: dict) -> str:
+    """The variety figures of ``all_stats`` as a readable table."""
+    avail = ", ".join(f"{k} {n}" for k, n in stats.get("fillers_available", {}).items())
+    lines = [f"fillers available per vocabulary: {avail}", ""]
+    for p, s in stats["phases"].items():
+        v = s.get("variety")
+        if not v:
+            continue
+        lines += [f"phase {p}: {v['word_3grams']} distinct word 3-grams", "",
+                  f"  {'operation':<14}{'frames':>8}{'verbs':>8}{'fillers':>9}"]
+        for op, c in v["per_op"].items():
+            lines.append(f"  {op:<14}{c['frames']:>8}{c['verb_phrases']:>8}"
+                         f"{c['slot_fillers']:>9}")
+        slots = ", ".join(f"{k} {n}" for k, n in v["fillers_per_slot"].items())
+        lines += [f"  fillers per slot: {slots}", ""]
+    return "\n".join(lines)
+
+
+def fillers_available() -> dict:
+    """Distinct fillers each widened vocabulary can draw from (curated and generated)."""
+    from lcr.corpus.vocab import GENERATED, generated, vocab
+
+    return {name: len(set(vocab().get(name, ())) | set(generated(name, False)))
+            for name in GENERATED}
+
+
 def all_stats(phases: dict, notes: dict, seed: int, scale: float) -> dict:
+    from lcr.corpus.lexicon import versions
+
     return {
         "format": FORMAT,
+        "packages": versions(),
+        "fillers_available": fillers_available(),
         "seed": seed,
         "scale": scale,
         "splits": {
