@@ -23,6 +23,11 @@ Shared by ``lcr.check``, ``lcr.fmt`` and ``lcr.convert``. The API:
 
 ``summary(checked, valid, invalid) -> "N checked, V valid, I invalid"``
 
+``unwritable(path) -> str | None``
+    Why a file could not be written at ``path`` (None when it can), checked before a
+    tool starts its work so that a bad ``--out``/``--json``/``--report`` is a one-line
+    usage error (exit 2) instead of a failure after the work. Creates nothing.
+
 ``cli(main)``
     Runs ``main()`` (which returns an exit status) and exits with it, turning Ctrl-C,
     a closed output pipe and OS errors into clean exits with a one-line message instead
@@ -198,6 +203,25 @@ def _record_field(line: str, name: str) -> str | LCRError:
 def summary(checked: int, valid: int, invalid: int) -> str:
     """The checker's last line: ``N checked, V valid, I invalid``."""
     return f"{checked} checked, {valid} valid, {invalid} invalid"
+
+
+def unwritable(path) -> str | None:
+    """Why ``path`` cannot be written as a file (None when it can): it is a directory or
+    not writable, or its nearest existing ancestor is not a writable directory (missing
+    folders below it would be created by the writer)."""
+    target = os.path.abspath(os.fspath(path))
+    if os.path.isdir(target):
+        return "is a directory"
+    if os.path.exists(target):
+        return None if os.access(target, os.W_OK) else "permission denied"
+    parent = os.path.dirname(target)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        return f"{parent} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create files in {parent}: permission denied"
+    return None
 
 
 def cli(main: Callable[[], int]) -> None:

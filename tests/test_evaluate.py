@@ -99,8 +99,9 @@ def test_cli_missing_corpus_is_a_clean_error(tmp_path, capsys):
 
 
 def test_unreadable_round_trip_english_is_a_failure_not_an_abort(monkeypatch):
-    """English the model cannot take back (too long for its positions, a character without
-    a token, empty) fails that record's round trip and is counted; the others still run."""
+    """English the model cannot take back (too long for its positions, empty) fails that
+    record's round trip and is counted; the others still run, and English with characters
+    the model has no token for is folded as brain.generate folds it."""
     import brain.evaluate.heldout as ev
 
     torch.manual_seed(0)
@@ -117,15 +118,15 @@ def test_unreadable_round_trip_english_is_a_failure_not_an_abort(monkeypatch):
     held = [_rec(i, "test", "lcr2en", READ, "read the file a.txt", READ) for i in range(4)]
     results = ev.evaluate(model, tok, held, held)
     assert [r["output"] for r in results] == english
-    assert [r["round_trip"] for r in results[:3]] == [False, False, False]
+    assert [r["round_trip"] for r in results[:3:2]] == [False, False]
     assert "positions" in results[0]["round_trip_error"]
-    assert "U+00E9" in results[1]["round_trip_error"]
+    assert "round_trip_error" not in results[1] and results[1]["round_trip_lcr"]
     assert "empty" in results[2]["round_trip_error"]
     assert "round_trip_error" not in results[3] and results[3]["round_trip_lcr"]
     (row,) = ev.summarise(results)["by_task"]
-    assert row["round_trip_unreadable"] == 3 and row["round_trip"] <= 25.0
+    assert row["round_trip_unreadable"] == 2 and row["round_trip"] <= 50.0
     md = ev.markdown(ev.summarise(results), results, {"split": "test", "checkpoint": "x"})
-    assert "round trip impossible" in md and "(3)" in md
+    assert "round trip impossible" in md and "(2)" in md
 
 
 def test_bad_corpus_line_is_a_clean_error(tmp_path, capsys):

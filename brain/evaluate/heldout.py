@@ -40,12 +40,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from brain.constrain.ground import GROUNDED_TASKS
-from brain.generate.translate import DEFAULT_BEAM, InputError, encode_all, translate
+from brain.generate.translate import DEFAULT_BEAM, InputError, translate, translate_lines
 from brain.model.tokenizer import (
     HLXL_OUTPUT_TASKS,
     LCB_OUTPUT_TASKS,
     LCR_OUTPUT_TASKS,
-    UnknownTaskError,
 )
 from brain.train.data import file_sha256, read_jsonl
 from lcr import parse
@@ -150,30 +149,31 @@ def score_lcr(out: str, target: str, reader=parse) -> dict:
 
 def round_trip(model, tok, english, batch_size, beam=1,
                segment=True) -> list[tuple[str, str | None]]:
-    """``(lcr, error)`` per text: the model's English translated back to LC-R. English the
-    model cannot read as an ``en2lcr`` prompt (empty, too long for its positions, unknown
-    characters) is not translated: ``("", why)``, scored as a failed round trip."""
-    readable, results = [], []
-    for text in english:
-        try:
-            encode_all(tok, "en2lcr", [text], model.config.block_size, ["output"])
-            readable.append(text)
-            results.append(None)
-        except (InputError, UnknownTaskError) as e:
-            results.append(("", str(e)))
-    back = iter(translate(model, tok, readable, "en2lcr", batch_size=batch_size, beam=beam,
-                          segment=segment) if readable else [])
-    return [r if r is not None else (next(back), None) for r in results]
+    """``(lcr, error)`` per text: the model's English translated back to LC-R, read as
+    ``brain.generate`` reads English (folded onto the model's characters). English the
+    model still cannot take as an ``en2lcr`` input (empty, too long for its positions) is
+    not translated: ``("", why)``, scored as a failed round trip."""
+    if "en2lcr" not in tok.tasks:
+        return [("", "this checkpoint has no en2lcr task")] * len(english)
+    lines = translate_lines(model, tok, list(english), "en2lcr", batch_size=batch_size,
+                            beam=beam, segment=segment)
+    return [(ln.output, ln.error) for ln in lines]
 
 
-def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
-             beam=DEFAULT_BEAM, segment=True) -> list[dict]:
+def evaluate(model, tok, held, train, **options) -> list[dict]:
     """One result dict per held-out record (outputs and per-record scores)."""
+    return [r for rows in evaluate_groups(model, tok, held, train, **options) for r in rows]
+
+
+def evaluate_groups(model, tok, held, train, *, batch_size=64, limit=None,
+                    beam=DEFAULT_BEAM, segment=True):
+    """``evaluate`` one (phase, task) at a time: yields each group's result dicts as soon
+    as they are scored, so an interrupted run keeps the groups already done."""
     groups = defaultdict(list)
     for r in held:
         groups[(r["phase"], r["task"])].append(r)
-    results = []
     for (phase, task), recs in sorted(groups.items()):
+        results = []
         if task not in tok.tasks:
             continue
         recs = recs[:limit] if limit else recs
@@ -220,10 +220,11 @@ def evaluate(model, tok, held, train, *, batch_size=64, limit=None,
                 if error is not None:
                     res["round_trip_error"] = error
             results.append(res)
-    return results
+        yield results
 
 
-def _rate(rows, key):
+def rate(rows, key):
+    """The share of ``rows`` where ``key`` holds, in % to 2 places (None when none has it)."""
     vals = [r[key] for r in rows if key in r]
     return round(100.0 * sum(vals) / len(vals), 2) if vals else None
 
@@ -257,7 +258,7 @@ def summarise(results) -> dict:
         if any("round_trip" in r for r in rows):  # outputs that could not be read back
             out["round_trip_unreadable"] = sum("round_trip_error" in r for r in rows)
         for m in METRICS:
-            v = _rate(rows, m)
+            v = rate(rows, m)
             if v is not None:
                 out[m] = v
         for key, name in (("output", "chrf"), ("baseline", "baseline_chrf")):

@@ -10,21 +10,26 @@
 
 Defaults are those of ``python -m brain.generate``: task ``en2lcr``, beam 4, batch 64,
 grammar-constrained, grounded, programs clause by clause, one CPU thread, device ``auto``.
-A score (``scores=True``) is the model's confidence in its output, in [0, 1]
-(``brain.generate.score``): exp of the mean per-token log-probability of the chosen output.
-Bad input raises ``brain.generate.translate.InputError`` (``.problems``: where and why).
+Any English is accepted: characters the model has no token for are folded (curly quotes,
+dashes, accents) and carried back into the output's text literals
+(``brain.generate.normalize``). A score (``scores=True``) is the model's confidence in its
+output, in [0, 1] (``brain.generate.score``): exp of the mean per-token log-probability of
+the chosen output.
+A text that still cannot be translated (empty, longer than the model's positions) raises
+``brain.generate.translate.InputError`` (``.problems``: where and why).
 """
 
 from __future__ import annotations
 
+from brain.generate.normalize import fold
 from brain.generate.score import confidence
 from brain.generate.translate import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_BEAM,
     DEFAULT_TASK,
     InputError,
-    encode_all,
-    translate,
+    prepare,
+    translate_lines,
 )
 from brain.model.checkpoint import load
 from brain.threads import DECODE_THREADS, intra_op
@@ -61,14 +66,30 @@ class Translator:
             raise InputError([("task", f"unknown task {task!r}; this checkpoint knows "
                                        f"{', '.join(self.tokenizer.tasks)}")])
         with intra_op(self.threads):
-            outs = translate(self.model, self.tokenizer, texts, task, constrain=constrain,
-                             strict=strict, ground=ground, batch_size=batch_size, beam=beam,
-                             max_new_tokens=max_new_tokens, segment=segment)
-            if not scores:
-                return outs
-            return list(zip(outs, self.scores(texts, outs, task), strict=True))
+            lines = translate_lines(self.model, self.tokenizer, texts, task,
+                                    constrain=constrain, strict=strict, ground=ground,
+                                    batch_size=batch_size, beam=beam,
+                                    max_new_tokens=max_new_tokens, segment=segment,
+                                    scores=scores)
+        problems = [(f"text {i + 1}", ln.error) for i, ln in enumerate(lines) if ln.error]
+        if problems:
+            raise InputError(problems)
+        if not scores:
+            return [ln.output for ln in lines]
+        return [(ln.output, ln.score) for ln in lines]
 
     def scores(self, texts, outputs, task: str = DEFAULT_TASK) -> list[float]:
-        """The confidence of each output for its text (``brain.generate.score``)."""
-        prompts = encode_all(self.tokenizer, task, list(texts), self.model.config.block_size)
-        return confidence(self.model, self.tokenizer, prompts, list(outputs))
+        """The confidence of each output for its text (``brain.generate.score``). Outputs
+        are scored as the model wrote them: folded as their texts are, so the typed
+        characters put back into their literals do not count as unknown."""
+        tok, block = self.tokenizer, self.model.config.block_size
+        prompts, problems = [], []
+        for i, text in enumerate(texts):
+            try:
+                prompts.append(prepare(tok, task, text, block)[1])
+            except ValueError as e:
+                problems.append((f"text {i + 1}", str(e)))
+        if problems:
+            raise InputError(problems)
+        known = lambda c: c in tok.stoi  # noqa: E731
+        return confidence(self.model, tok, prompts, [fold(o, known).text for o in outputs])
