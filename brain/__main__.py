@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from lcr.io import cli
+
 COMMANDS = {
     "train": "train the curriculum (phases 1-4)",
     "generate": "translate texts with a checkpoint",
@@ -42,5 +44,11 @@ def main(argv=None) -> int:
     return cli.main(rest)
 
 
+def console() -> None:
+    """The console script: ``main`` with the usual early ends (Ctrl-C, a closed pipe, an
+    I/O error) as one line and their exit status instead of a traceback."""
+    cli(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

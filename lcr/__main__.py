@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from lcr.io import cli
+
 COMMANDS = {
     "check": "validate LC-R (exit 1 when invalid)",
     "fmt": "print LC-R canonically",
@@ -37,5 +39,11 @@ def main(argv=None) -> int:
     return importlib.import_module(f"lcr.{command}").main(rest)
 
 
+def console() -> None:
+    """The console script: ``main`` with the usual early ends (Ctrl-C, a closed pipe, an
+    I/O error) as one line and their exit status instead of a traceback."""
+    cli(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
