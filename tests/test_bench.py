@@ -1,9 +1,11 @@
-"""``python -m brain.bench``: every mode decodes the same prompts; bad corpora are clean
+"""``python -m brain.bench``: every mode decodes the same prompts; training rows; the naive
+reference decoder; bad corpora are clean
 errors."""
 
 import json
 
 import pytest
+import synth
 import torch
 
 import brain.bench.__main__ as bench_cli
@@ -52,28 +54,47 @@ def test_prompts_are_spread_over_all_phases(setup):
 def test_every_mode_decodes_the_same_prompts(setup, monkeypatch, capsys):
     tmp_path, corpora = setup
     seen = []
+    real_translate, real_naive = bench.translate, bench.naive_generate
 
-    def spy(real):
-        def decode(model, tok, prompts, **kw):
-            seen.append([tuple(p) for p in prompts])
-            return real(model, tok, prompts, **kw)
-        return decode
+    def spy_translate(model, tok, texts, task, **kw):
+        seen.append(list(texts))
+        return real_translate(model, tok, texts, task, **kw)
 
-    monkeypatch.setattr(bench, "generate", spy(bench.generate))  # greedy modes
-    monkeypatch.setattr(bench, "beam_generate", spy(bench.beam_generate))  # the beam mode
+    def spy_naive(model, tok, prompts, **kw):
+        seen.append([tok.decode(p[1:-1]) for p in prompts])  # <task> source <sep>
+        return real_naive(model, tok, prompts, **kw)
+
+    monkeypatch.setattr(bench, "translate", spy_translate)
+    monkeypatch.setattr(bench, "naive_generate", spy_naive)
     out = tmp_path / "b.json"
     assert bench_cli.main(["--checkpoint", str(tmp_path / "ck"), "--corpora", str(corpora),
-                       "--n", "5", "--max-new-tokens", "6", "--threads",
-                       str(torch.get_num_threads()), "--json", str(out)]) == 0
-    assert len(seen) == 2 * len(bench.MODES) and all(s == seen[0] for s in seen)
-    rows = json.loads(out.read_text())
-    assert {r["prompts"] for r in rows} == {5}
-    for free, cons in zip(rows[::2], rows[1::2], strict=True):
-        assert not free["constrained"] and cons["constrained"]
-        assert "constraint_ms_per_token" in cons and isinstance(cons["same_outputs"], bool)
-        assert 0 < cons["constraint_s"] < cons["seconds"] and cons["constraint_cost"] > 0
+                           "--quick", "--n", "5", "--max-new-tokens", "6", "--no-train",
+                           "--threads", str(torch.get_num_threads()), "--json", str(out)]) == 0
+    assert len(seen) == 1 + len(bench.DECODE_MODES) and all(s == seen[0] for s in seen)
+    report = json.loads(out.read_text())
+    rows = report["rows"]
+    assert [r["mode"] for r in rows] == ["naive"] + [m for m, _ in bench.DECODE_MODES]
+    assert {r["prompts"] for r in rows} == {5} and rows[0]["x_naive"] == 1.0
+    assert {"default_x_naive", "constraint_slowdown"} <= set(report["summary"])
     table = capsys.readouterr().out
-    assert "constraint ms/token" in table and "same outputs" in table
+    assert "x naive" in table and "target >= 20x" in table
+
+
+def test_training_rows_run_one_process_and_ddp(tmp_path):
+    corpora = tmp_path / "corpora"
+    synth.write_corpora(corpora, 60)
+    rows = bench.train_rows(corpora, 2, "n_layer=1,n_head=2,n_embd=16,n_ffn=32,block_size=400",
+                            modes=bench.TRAIN_MODES[::2])  # one process, and torchrun
+    assert [r["world_size"] for r in rows] == [1, 2]
+    assert all(r["target_tokens_per_s"] > 0 and r["steps"] == 2 for r in rows)
+
+
+def test_an_unwritable_report_is_refused_first(setup, capsys):
+    tmp_path, corpora = setup
+    (tmp_path / "f").write_text("x")
+    assert bench_cli.main(["--checkpoint", str(tmp_path / "ck"), "--corpora", str(corpora),
+                           "--json", str(tmp_path / "f" / "b.json")]) == 2
+    assert "cannot write" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("line, message", [
@@ -89,3 +110,19 @@ def test_bad_corpus_is_a_clean_error(setup, capsys, line, message):
                        "--n", "2", "--threads", str(torch.get_num_threads())]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_naive_decoder_equals_unconstrained_greedy_with_the_cache():
+    from brain.generate.greedy import generate
+    from brain.generate.naive import naive_generate
+
+    tok = CharTokenizer()
+    torch.manual_seed(1)
+    model = GPT(GPTConfig(vocab_size=len(tok), block_size=48, n_layer=2, n_head=2, n_embd=32,
+                          n_ffn=64, dropout=0.0))
+    prompts = [tok.encode_prompt("en2lcr", s) for s in ("read a.txt", "go", "find x in y z")]
+    cached = [tok.decode(o) for o in generate(model, tok, prompts, max_new_tokens=40)]
+    assert naive_generate(model, tok, prompts, max_new_tokens=40) == cached
+    assert all(len(o) > 0 for o in cached)  # a random model: it did generate something
+    short = naive_generate(model, tok, prompts, max_new_tokens=3)
+    assert short == [o[:3] for o in cached]

@@ -1,52 +1,53 @@
-"""Decoding speed, side by side in one run: the original full-recompute loop, the KV cache,
-batching, and the cost of the grammar constraint.
+"""Decoding and training speed, side by side in one run: the library behind
+``python -m brain.bench`` (``brain/bench/__main__.py``).
 
-    >>> rows = bench(model, tok, prompts_from(corpora, 256), max_new_tokens=400)
+    >>> rows = decode_rows(model, tok, prompts_from(corpora, 256))
+    >>> rows += train_rows(corpora, steps=40)
     >>> print(table(rows))
 
-The library behind ``python -m brain.bench`` (``brain/bench/__main__.py``).
+Decoding: every mode translates the **same** prompts with the same model, in this process
+(start-up and model loading are not timed): ``naive`` (``brain.generate.naive``, the
+yardstick: one at a time, no KV cache, greedy, unconstrained), ``default`` (what
+``python -m brain.generate`` does: ``brain.generate.translate.translate`` with its defaults,
+beam ``DEFAULT_BEAM``, batch ``DEFAULT_BATCH_SIZE``, grammar-constrained, grounded, clause by
+clause), the default ``--no-constrain``, greedy (``--beam 1``) and other beam widths.
+Throughput is output characters per second and tokens per second (a token per character,
+the tokenizer's, plus the end-of-sequence step of each output); ``x naive`` is the ratio of
+characters per second. Prompts are the ``en2lcr`` sources of the corpus ``test`` split of
+all phases (replays left out), drawn at evenly spaced positions of their file order.
 
-Every mode decodes the **same** ``--n`` prompts (default 256, so that batch 256 is one full
-batch; about 8 minutes on 2 cores, most of it the baseline), so the ratios compare the
-same workload: the ``en2lcr`` sources of the corpus ``test`` split of all phases (replays
-left out), read with ``brain.train.data.read_jsonl`` and drawn at evenly spaced positions of
-their file order, so every phase is represented (repeated if there are fewer than ``--n``).
-Constrained means as ``brain.generate`` decodes en2lcr: the grammar plus slot values
-grounded in the source. Throughput is generated tokens per second (end-of-sequence
-included); ratios are against the full-recompute baseline. The constraint's cost is
-measured two ways: its share (the time spent in its calls and set-up, ``TimedConstraint``,
-over the rest of the same decode: what it adds to exactly that work), and the extra time
-per generated token against the same mode unconstrained, with a note of whether the two
-runs wrote the same outputs (if not, they did different work and that comparison is
-indicative only). Greedy decoding, except the last mode: beam search as ``brain.generate``
-decodes by default (beam 4, 8 prompts = 32 hypotheses at a time), slower per output for
-more exact outputs. On the CPU threads torch is given (``--threads``, default 1 as in
-``brain.generate``: ``brain.threads``). A bad corpus line, a character the model has no
-token for or an over-long prompt is a one-line error.
+Training: target tokens per second of ``python -m brain.train --phase 1 --max-steps N`` as
+one process (its default, thread shards on CPU), one process without shards, and
+``torchrun --standalone --nproc_per_node 2`` (DDP), each a fresh run on the same corpus,
+read from the history it writes (its training time only). A bad corpus line, a character
+the model has no token for or an over-long prompt is a one-line error.
 """
 
 from __future__ import annotations
 
-import functools
+import json
 import logging
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-from brain.constrain.constraint import LCRConstraint, make_constraints
-from brain.generate.beam import beam_generate
-from brain.generate.greedy import generate
-from brain.generate.translate import DEFAULT_BEAM, encode_all
+from brain.generate.naive import naive_generate
+from brain.generate.translate import DEFAULT_BATCH_SIZE, DEFAULT_BEAM, encode_all, translate
 from brain.train.data import DataError, read_jsonl
 
 log = logging.getLogger(__name__)
 
-# (name, prompts per batch, use_cache, beam): all decode the same prompts
-MODES = (
-    ("full recompute, 1 at a time", 1, False, 1),
-    ("KV cache, 1 at a time", 1, True, 1),
-    ("KV cache, batch 32", 32, True, 1),
-    ("KV cache, batch 256", 256, True, 1),
-    (f"beam {DEFAULT_BEAM}, KV cache, batch 8", 8, True, DEFAULT_BEAM),
+TASK = "en2lcr"
+# (name, keyword arguments of translate): "default" is brain.generate's own
+DECODE_MODES = (
+    ("default", {}),
+    ("default --no-constrain", {"constrain": False}),
+    ("greedy (--beam 1)", {"beam": 1}),
+    ("beam 2", {"beam": 2}),
+    ("beam 8", {"beam": 8}),
 )
 
 
@@ -56,7 +57,7 @@ def prompts_from(corpora: Path, n: int) -> list[tuple[str, str]]:
     if not files:
         raise DataError(f"{corpora}: no phase*.jsonl corpus files")
     srcs = [(f"{f.name}: record {r['id']}", r["source"]) for f in files for r in read_jsonl(f)
-            if r["split"] == "test" and r["task"] == "en2lcr" and not r.get("replay")]
+            if r["split"] == "test" and r["task"] == TASK and not r.get("replay")]
     if not srcs:
         raise DataError(f"{corpora}: no en2lcr records in the test split")
     if n <= len(srcs):
@@ -64,96 +65,103 @@ def prompts_from(corpora: Path, n: int) -> list[tuple[str, str]]:
     return [srcs[i % len(srcs)] for i in range(n)]
 
 
-def _timed(method):
-    """``method``, adding the time spent in it to ``TimedConstraint.seconds``."""
-    @functools.wraps(method)
-    def timed(*args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return method(*args, **kwargs)
-        finally:
-            TimedConstraint.seconds += time.perf_counter() - t0
-
-    return timed
+def _row(name, outs, seconds, n) -> dict:
+    chars = sum(len(o) for o in outs)
+    tokens = chars + len(outs)  # one token per character, plus each output's end token
+    return {"kind": "decode", "mode": name, "prompts": n, "chars": chars, "tokens": tokens,
+            "seconds": round(seconds, 3), "chars_per_s": round(chars / seconds, 1),
+            "tokens_per_s": round(tokens / seconds, 1)}
 
 
-class TimedConstraint(LCRConstraint):
-    """An LCRConstraint that adds the time spent in its calls to ``TimedConstraint.seconds``:
-    the constraint's cost measured on the very decode it constrains."""
-
-    seconds = 0.0
-    allows = _timed(LCRConstraint.allows)
-    advance = _timed(LCRConstraint.advance)
-    copy = _timed(LCRConstraint.copy)
-    allowed_batch = classmethod(_timed(LCRConstraint.allowed_batch.__func__))
-
-
-def run(model, tok, prompts, *, batch_size, use_cache, constrain, max_new_tokens,
-        sources=None, beam=1):
-    """One timed decode; constrained as ``brain.generate`` does it (grammar, and slot values
-    grounded in ``sources``)."""
-    TimedConstraint.seconds = 0.0
-    t0 = time.perf_counter()
-    cons = (make_constraints(tok, prompts, max_new_tokens=max_new_tokens,
-                             block_size=model.config.block_size, sources=sources,
-                             cls=TimedConstraint) if constrain else None)
-    setup = time.perf_counter() - t0
-    if beam > 1:
-        outs = beam_generate(model, tok, prompts, beam=beam, max_new_tokens=max_new_tokens,
-                             constraints=cons, batch_size=batch_size)
-    else:
-        outs = generate(model, tok, prompts, max_new_tokens=max_new_tokens, constraints=cons,
-                        use_cache=use_cache, batch_size=batch_size)
-    seconds = time.perf_counter() - t0
-    tokens = sum(len(o) + 1 for o in outs)  # + the end-of-sequence step
-    inside = TimedConstraint.seconds + setup  # everything the constraint adds
-    out = {"tokens": tokens, "seconds": round(seconds, 3),
-           "tokens_per_s": round(tokens / seconds, 1),
-           "ms_per_token": round(1000.0 * seconds / tokens, 4)}
-    if constrain:  # its share, against the same decode without it
-        out["constraint_s"] = round(inside, 6)  # tiny test runs: microseconds
-        out["constraint_cost"] = round(inside / max(seconds - inside, 1e-9), 4)
-    return outs, out
-
-
-def bench(model, tok, sources, max_new_tokens) -> list[dict]:
-    """One row per (mode, constrained), every one over all ``(where, source)`` pairs."""
-    prompts = encode_all(tok, "en2lcr", [s for _, s in sources], model.config.block_size,
-                         [w for w, _ in sources])
+def decode_rows(model, tok, sources, max_new_tokens: int | None = None,
+                modes=DECODE_MODES, naive: bool = True) -> list[dict]:
+    """One row per decoding mode, every one over all ``(where, source)`` pairs; the naive
+    reference first (``naive=False``: left out, and no ``x_naive`` ratios)."""
+    texts = [s for _, s in sources]
+    block = model.config.block_size
+    prompts = encode_all(tok, TASK, texts, block, [w for w, _ in sources])
+    max_new = max_new_tokens or block
     rows = []
-    for name, bs, cache, beam in MODES:
-        free_outs = None
-        for constrain in (False, True):
-            outs, r = run(model, tok, prompts, batch_size=bs, use_cache=cache,
-                          constrain=constrain, max_new_tokens=max_new_tokens,
-                          sources=[s for _, s in sources], beam=beam)
-            row = {"mode": name, "constrained": constrain, "prompts": len(prompts), **r}
-            if constrain:
-                free = rows[-1]
-                row["constraint_ms_per_token"] = round(r["ms_per_token"] - free["ms_per_token"],
-                                                       4)
-                row["same_outputs"] = outs == free_outs
-            free_outs = outs
-            rows.append(row)
-            log.info(f"{name:30s} {'constrained' if constrain else 'free':11s} "
-                     f"{r['tokens_per_s']:9.1f} tok/s")
-    base = rows[0]["tokens_per_s"]
-    for r in rows:
-        r["speedup_vs_baseline"] = round(r["tokens_per_s"] / base, 2)
+    if naive:
+        t0 = time.perf_counter()
+        outs = naive_generate(model, tok, prompts, max_new_tokens=max_new)
+        rows.append(_row("naive", outs, time.perf_counter() - t0, len(texts)))
+        log.info(f"{'naive':24s} {rows[-1]['chars_per_s']:9.1f} chars/s")
+    for name, kw in modes:
+        settings = {"beam": DEFAULT_BEAM, "batch_size": DEFAULT_BATCH_SIZE} | kw
+        t0 = time.perf_counter()
+        outs = translate(model, tok, texts, TASK, max_new_tokens=max_new_tokens, **settings)
+        rows.append(_row(name, outs, time.perf_counter() - t0, len(texts)))
+        rows[-1]["settings"] = settings
+        log.info(f"{name:24s} {rows[-1]['chars_per_s']:9.1f} chars/s")
+    if naive:
+        base = rows[0]["chars_per_s"]
+        for r in rows:
+            r["x_naive"] = round(r["chars_per_s"] / max(base, 1e-9), 2)
+    return rows
+
+
+def summary(rows) -> dict:
+    """The issue's two targets from the rows: default vs naive, constrained vs free."""
+    by = {r["mode"]: r for r in rows if r["kind"] == "decode"}
+    out = {}
+    if "default" in by and "naive" in by:
+        out["default_x_naive"] = by["default"]["x_naive"]
+    if "default" in by and "default --no-constrain" in by:
+        out["constraint_slowdown"] = round(
+            by["default --no-constrain"]["chars_per_s"] / by["default"]["chars_per_s"] - 1, 4)
+    return out
+
+
+TRAIN_MODES = (  # (name, command prefix, extra brain.train arguments)
+    ("1 process (default)", [sys.executable, "-m", "brain.train"], []),
+    ("1 process, --shards 1", [sys.executable, "-m", "brain.train"], ["--shards", "1"]),
+    ("DDP, 2 processes (torchrun)", [sys.executable, "-m", "torch.distributed.run",
+                                     "--standalone", "--nproc_per_node", "2",
+                                     "-m", "brain.train"], []),
+)
+
+
+def train_rows(corpora: Path, steps: int, model: str | None = None,
+               modes=TRAIN_MODES) -> list[dict]:
+    """Training target tokens/s of each of ``modes``: phase 1 for ``steps`` steps, fresh."""
+    rows = []
+    for name, prefix, extra in modes:
+        with tempfile.TemporaryDirectory(prefix="hlxl-bench-") as out:
+            cmd = [*prefix, "--phase", "1", "--max-steps", str(steps), "--device", "cpu",
+                   "--corpora", str(corpora), "--out", out, "--eval-samples", "1", *extra,
+                   *(["--model", model] if model else [])]
+            run = subprocess.run(cmd, capture_output=True, text=True,
+                                 env={**os.environ, "OMP_NUM_THREADS": "1"})
+            if run.returncode != 0:
+                raise RuntimeError(f"{name}: {' '.join(cmd)} failed:\n{run.stderr[-2000:]}")
+            epochs = json.loads((Path(out) / "history.json").read_text())["phases"]["1"]
+            recs = epochs["epochs"]
+        targets = sum(e["target_tokens"] for e in recs)
+        seconds = sum(e["seconds"] for e in recs)
+        rows.append({"kind": "train", "mode": name, "steps": steps,
+                     "world_size": epochs["world_size"], "target_tokens": targets,
+                     "seconds": round(seconds, 3),
+                     "target_tokens_per_s": round(targets / max(seconds, 1e-9), 1)})
+        log.info(f"{name:28s} {rows[-1]['target_tokens_per_s']:9.1f} target tokens/s")
     return rows
 
 
 def table(rows) -> str:
-    lines = ["| mode | constrained | prompts | tokens | s | tokens/s | ms/token | x baseline | "
-             "constraint ms/token | constraint share | same outputs |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        cost = f"{r['constraint_ms_per_token']:+}" if r["constrained"] else ""
-        share = f"+{100 * r['constraint_cost']:.1f}%" if r["constrained"] else ""
-        same = ("yes" if r["same_outputs"] else "no (different work)") if r["constrained"] \
-            else ""
-        lines.append(f"| {r['mode']} | {'yes' if r['constrained'] else 'no'} | "
-                     f"{r['prompts']} | {r['tokens']} | {r['seconds']} | {r['tokens_per_s']} "
-                     f"| {r['ms_per_token']} | {r['speedup_vs_baseline']} | {cost} | {share} "
-                     f"| {same} |")
+    lines = ["| decoding | prompts | chars | s | chars/s | tokens/s | x naive |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['mode']} | {r['prompts']} | {r['chars']} | {r['seconds']} | "
+              f"{r['chars_per_s']} | {r['tokens_per_s']} | {r['x_naive']} |"
+              for r in rows if r["kind"] == "decode"]
+    train = [r for r in rows if r["kind"] == "train"]
+    if train:
+        lines += ["", "| training (phase 1) | processes | steps | target tokens | s | "
+                      "target tokens/s |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r['mode']} | {r['world_size']} | {r['steps']} | {r['target_tokens']} "
+                  f"| {r['seconds']} | {r['target_tokens_per_s']} |" for r in train]
+    s = summary(rows)
+    if s:
+        lines += ["", f"default / naive: {s.get('default_x_naive')}x (target >= 20x); "
+                      f"constraint: {100 * s.get('constraint_slowdown', 0):+.1f}% time against "
+                      "--no-constrain (target <= +10%)"]
     return "\n".join(lines) + "\n"

@@ -19,9 +19,22 @@ repository's ``checkpoints/`` was trained with ``--out checkpoints``)::
     final/                      the latest finished phase's model (what ships)
     history.json  loss.png      per-epoch loss, learning rate and task metrics, all phases
 
-Ctrl-C (or SIGTERM) saves the resume state and exits 130; ``--resume`` continues and
-reaches the same weights as an uninterrupted run on CPU. Bad input (a missing or broken
-corpus, an unknown task, a missing previous phase) is a one-line error, exit 2.
+Data parallel across processes or machines, with torchrun (``brain.train.distributed``)::
+
+    torchrun --standalone --nproc_per_node 2 -m brain.train --phase 1 --device cpu --out DIR
+    torchrun --nnodes 2 --node_rank 0 --nproc_per_node 1 --rdzv_backend c10d \
+        --rdzv_endpoint HOST:29500 --rdzv_id run1 -m brain.train ...   # on each machine
+
+Each rank trains its row shard of every batch (gloo on CPU, NCCL on CUDA); the batches,
+steps and schedule are one process's, rank 0 alone writes, and ``history.json`` records
+``world_size``. ``--max-steps N`` ends each phase after N optimizer steps (counted from
+the phase's start, a resumed phase included): a reproducible short run.
+
+Ctrl-C (or SIGTERM), in training or in an epoch's validation, saves the resume state and
+exits 130; ``--resume`` continues (under torchrun too) and reaches the same weights as an
+uninterrupted run on CPU. Exit status 2 for a usage or I/O error (an unwritable ``--out``
+is refused before any work, a missing corpus or previous phase), 1 for invalid input
+found (a broken corpus record, an unknown task); each is one line.
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +51,7 @@ from brain.cli import add_device_option, setup_logging
 from brain.model import checkpoint
 from brain.model.gpt import GPTConfig
 from brain.model.tokenizer import CharTokenizer, UnknownTaskError
+from brain.train import distributed
 from brain.train.curriculum import (
     DEFAULT_LR,
     DEFAULT_MODEL,
@@ -46,7 +61,7 @@ from brain.train.curriculum import (
     SettingError,
     run_phase,
 )
-from brain.train.data import DataError, ensure_corpora
+from brain.train.data import DataError, DataReadError, ensure_corpora
 from brain.train.history import write_history
 from brain.train.trainer import Interrupted
 from lcr.resources import default_corpora, default_runs
@@ -123,9 +138,14 @@ def main(argv=None) -> int:
     ap.add_argument("--max-train", type=int, default=None, help="subsample train records")
     ap.add_argument("--eval-samples", type=int, default=None)
     ap.add_argument("--save-every-steps", type=int, default=0)
+    ap.add_argument("--max-steps", type=int, default=None,
+                    help="end each phase after N optimizer steps (reproducible short runs; "
+                         "the schedule stays the phase's)")
     ap.add_argument("--lr", type=float, default=DEFAULT_LR,
                     help=f"peak learning rate (default {DEFAULT_LR})")
-    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch CPU threads per process (default: the cores shared out "
+                         "among this machine's processes)")
     ap.add_argument("--shards", type=int, default=None,
                     help="split each batch into N row shards trained side by side on their "
                          "own threads (default: 2 on CPU, 1 on CUDA or with dropout)")
@@ -146,23 +166,75 @@ def main(argv=None) -> int:
     args.corpora = args.corpora if args.corpora is not None else default_corpora()
     if args.shards is not None and args.shards < 1:
         ap.error(f"--shards must be at least 1, got {args.shards}")
+    if args.max_steps is not None and args.max_steps < 1:
+        ap.error(f"--max-steps must be at least 1, got {args.max_steps}")
+    problem = unwritable(args.out)
+    if problem:  # before any work: not after an epoch of training
+        log.error(f"error: --out {args.out}: {problem}")
+        return 2
+    if distributed.env_world().size > 1 and distributed.env_world().rank > 0:
+        logging.getLogger("brain").setLevel(logging.WARNING)  # rank 0 speaks for all
+        logging.getLogger("lcr").setLevel(logging.WARNING)
+    args.world, args.device = distributed.init_from_env(args.device)
+    try:
+        return _train(args)
+    finally:
+        distributed.shutdown(args.world)
+
+
+def unwritable(out: Path) -> str | None:
+    """Why files cannot be written under ``out`` (created if missing), or None."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        return f"cannot write here: {e.strerror or e}"
+    return None
+
+
+def _train(args) -> int:
+    world = args.world
     if args.device == "cpu":
         import torch
 
         torch.use_deterministic_algorithms(True)
-        torch.set_num_threads(args.threads or os.cpu_count() or 1)
+        # torchrun's processes on one machine share its cores
+        torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1)
+                                                  // distributed.local_size()))
     tok = CharTokenizer()
     t0 = time.monotonic()
     try:
-        ensure_corpora(args.corpora, args.phases)
+        error = None
+        if world.main:  # one compiler, the others wait for its corpora (or its error)
+            try:
+                ensure_corpora(args.corpora, args.phases)
+            except DataError as e:
+                error = (2 if isinstance(e, DataReadError) else 1, str(e))
+        error = distributed.broadcast(world, error)
+        if error:
+            log.error(f"error: {error[1]}")
+            return error[0]
         for phase in args.phases:
             run_phase(phase, args, tok, DEFAULT_MODEL | args.model)
-            write_history(args.out, PHASES)
+            if world.main:
+                write_history(args.out, PHASES)
     except Interrupted as e:
-        write_history(args.out, PHASES)
+        if world.main:
+            write_history(args.out, PHASES)
         log.info(str(e))
         return 130
-    except (DataError, UnknownTaskError, checkpoint.CheckpointError, SettingError) as e:
+    except KeyboardInterrupt:  # outside training (loading data): nothing to save yet
+        log.info("interrupted")
+        return 130
+    except DataReadError as e:
+        log.error(f"error: {e}")
+        return 2
+    except (DataError, UnknownTaskError) as e:
+        log.error(f"error: {e}")
+        return 1
+    except (checkpoint.CheckpointError, SettingError) as e:
         log.error(f"error: {e}")
         return 2
     log.info(f"done in {time.monotonic() - t0:.0f} s; final model in {args.out / 'final'}")

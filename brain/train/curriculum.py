@@ -35,6 +35,8 @@ from brain.train.data import (
     file_sha256,
     read_jsonl,
 )
+from brain.train.distributed import SINGLE, barrier
+from brain.train.leftovers import remove_orphans
 from brain.train.trainer import TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
@@ -137,6 +139,9 @@ def phase_plan(phase: int, epochs: dict[int, int] | None = None, **overrides) ->
 
 
 def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
+    """Train ``phase`` as ``args`` (the command line's settings) say; returns its state.
+    Under torchrun every rank calls it (``args.world``); rank 0 alone writes."""
+    world = getattr(args, "world", SINGLE)
     plan = phase_plan(phase, args.epochs, max_train=args.max_train,
                       eval_samples=args.eval_samples)
     out = args.out / f"phase{phase}"
@@ -173,17 +178,32 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
                       args.max_minutes * plan.minutes / sum(p.minutes for p in PHASES.values()),
                       save_every_steps=args.save_every_steps, cpu_amp=args.cpu_amp,
                       optimizer=args.optimizer, muon_lr=args.muon_lr,
-                      shards=shards_for(args, model))
+                      shards=shards_for(args, model),
+                      max_steps=getattr(args, "max_steps", None))
     meta = {"phase": phase, "corpus": {"file": str(path), "sha256": file_sha256(path),
                                        "train": len(train), "val": len(val)},
-            "code_revision": code_revision(), "plan": asdict(plan)}
+            "code_revision": code_revision(), "plan": asdict(plan),
+            "world_size": world.size}
     log.info(f"phase {phase}: {len(train)} train / {len(val)} val records from {path}; "
         f"{model.num_params():,} parameters on {args.device}")
-    metrics = TaskMetrics(tok, val, plan.eval_samples, args.seed) if val else None
+    # Validation samples are decoded on rank 0 only (brain.train.trainer._end_epoch).
+    metrics = TaskMetrics(tok, val, plan.eval_samples, args.seed) if val and world.main \
+        else None
     trainer = Trainer(model, tok, train_src, val_src, cfg, out, device=args.device,
-                      evaluate=metrics, meta=meta, desc=f"phase {phase}")
-    shutil.rmtree(out / "merged", ignore_errors=True)  # stale until this phase ends
+                      evaluate=metrics, meta=meta, desc=f"phase {phase}", world=world)
+    if world.main:
+        shutil.rmtree(out / "merged", ignore_errors=True)  # stale until this phase ends
+        remove_orphans(out, ("merged",))  # killed saves (the trainer removes its own)
+        remove_orphans(args.out, ("final",))
     state = trainer.run(resume=args.resume)
+    if world.main:
+        _hand_on(phase, args, tok, plan, state, started_from, metrics, out)
+    barrier(world)  # the next phase starts from what rank 0 wrote
+    return state
+
+
+def _hand_on(phase, args, tok, plan, state, started_from, metrics, out) -> None:
+    """What a finished phase hands on: its merged or best model, copied to ``final/``."""
     result = out / "best"
     last = state["history"][-1] if state["history"] else {}
     sample_metrics = {"last_epoch_metrics": last.get("val_metrics")}
@@ -196,7 +216,6 @@ def run_phase(phase: int, args, tok, model_overrides: dict) -> dict:
     if metrics and "merged" in best_cfg:  # the shipped model is no epoch's: score it too
         sample_metrics["merged_metrics"] = metrics(best, 0).get("val_metrics")
     checkpoint.save(args.out / "final", best, tok, checkpoint.meta_of(best_cfg) | sample_metrics)
-    return state
 
 
 class SettingError(ValueError):
@@ -205,7 +224,13 @@ class SettingError(ValueError):
 
 def shards_for(args, model: GPT) -> int:
     """``--shards``, else 2 on CPU (docs/brain.md, item 38) for a model without dropout (its
-    draws would make the shards' threads irreproducible), else 1."""
+    draws would make the shards' threads irreproducible), else 1. Under torchrun the
+    processes are the shards: 1."""
+    if getattr(args, "world", SINGLE).size > 1:
+        if args.shards is not None and args.shards > 1:
+            raise SettingError(f"--shards {args.shards} with {args.world.size} processes: "
+                               "the processes share out the batches; drop --shards")
+        return 1
     if args.shards is not None:
         if args.shards > 1 and model.config.dropout > 0:
             raise SettingError(f"--shards {args.shards} needs a model without dropout "

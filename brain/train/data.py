@@ -36,6 +36,11 @@ class DataError(ValueError):
     """A corpus file or record the trainer cannot use; the message names file and line."""
 
 
+class DataReadError(DataError):
+    """A corpus that cannot be read or written at all (missing, no permission): an I/O
+    error, where a plain DataError is invalid input found."""
+
+
 @dataclass(frozen=True)
 class Example:
     id: str
@@ -55,7 +60,7 @@ def read_jsonl(path) -> list[dict]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as e:
-        raise DataError(f"{path}: cannot read corpus: {e.strerror}") from None
+        raise DataReadError(f"{path}: cannot read corpus: {e.strerror}") from None
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -183,5 +188,7 @@ def ensure_corpora(corpora: Path, phases: list[int] | None = None) -> None:
     log.info("%s: compiling all phases into %s (seed %s, scale %s)", why, corpora, seed, scale)
     try:
         run(sorted(PHASES), Path(corpora), seed, scale, progress=True)
-    except (CompileError, OSError) as e:
+    except OSError as e:
+        raise DataReadError(f"compiling the corpora into {corpora} failed: {e}") from None
+    except CompileError as e:
         raise DataError(f"compiling the corpora into {corpora} failed: {e}") from None

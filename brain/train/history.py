@@ -3,7 +3,9 @@
 ``brain.train`` calls ``write_history(out, PHASES)`` after every phase (and when it is
 interrupted): the per-epoch records (loss, learning rate, validation task metrics) come
 from each phase's resume state, so the files always match what the checkpoints hold.
-``loss.png`` needs the ``plots`` extra (matplotlib); without it only the JSON is written.
+Each phase records the number of processes that trained it (``world_size``; each epoch
+says so too). ``loss.png`` needs the ``plots`` extra (matplotlib); without it only the
+JSON is written.
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ def write_history(out: Path, phase_numbers) -> None:
             _, state = checkpoint.load_state(out / f"phase{p}" / "last")
         except checkpoint.CheckpointError:
             continue
-        phases[str(p)] = {"stop_reason": state["stop_reason"], "epochs": state["history"]}
+        phases[str(p)] = {"stop_reason": state["stop_reason"],
+                          "world_size": state.get("world_size", 1),  # processes (torchrun)
+                          "epochs": state["history"]}
     if not phases:
         return
     (out / "history.json").write_text(json.dumps({"phases": phases}, indent=1) + "\n")
+    if not any(rec["epochs"] for rec in phases.values()):
+        return  # interrupted before an epoch ended: nothing to plot yet
     try:
         import matplotlib
     except ImportError:  # an optional extra: the history itself is in history.json

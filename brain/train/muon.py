@@ -122,3 +122,17 @@ class MuonAdamW(torch.optim.Optimizer):
             torch._foreach_sqrt_(denom)
             torch._foreach_add_(denom, eps)
             torch._foreach_addcdiv_(ps, exp_avg, denom, value=-lr / (1 - b1 ** t))
+
+
+def make_optimizer(model, name: str, lr: float, muon_lr: float, weight_decay: float):
+    """The trainer's optimizer: ``muon`` (MuonAdamW) or ``adamw`` (AdamW, no weight decay
+    on vectors: biases, norms)."""
+    if name == "muon":
+        return MuonAdamW(model, lr=lr, muon_lr=muon_lr, weight_decay=weight_decay)
+    if name == "adamw":
+        decay = [p for p in model.parameters() if p.dim() >= 2]
+        no_decay = [p for p in model.parameters() if p.dim() < 2]
+        return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                                  {"params": no_decay, "weight_decay": 0.0}],
+                                 lr=lr, betas=(0.9, 0.99))
+    raise ValueError(f"unknown optimizer {name!r} (adamw or muon)")

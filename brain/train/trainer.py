@@ -9,6 +9,9 @@ callback (task metrics, sample generations), and writes into ``out_dir``::
     last/    the latest checkpoint plus the full resume state (optimizer moments, step,
              epoch, batch position, early-stopping counters, history)
 
+Data parallel (``world``: ``brain.train.distributed``): each rank runs its row shard of
+every batch through DDP; batches, steps and schedule are one process's; rank 0 writes.
+
 Determinism: the batch order is a function of (seed, epoch), the dropout RNG is reseeded
 from (seed, step) before every step and the learning rate is a function of the step, so
 killing the run at any moment and resuming from ``last/`` reproduces the uninterrupted
@@ -29,9 +32,12 @@ from pathlib import Path
 import torch
 
 from brain.model import checkpoint
-from brain.model.gpt import IGNORE_INDEX as IGNORE
 from brain.threads import intra_op
-from brain.train.muon import MuonAdamW
+from brain.train import distributed
+from brain.train.distributed import SINGLE, World
+from brain.train.leftovers import remove_orphans
+from brain.train.muon import MuonAdamW, make_optimizer
+from brain.train.shards import rank_backward, thread_backward
 from lcr.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -53,6 +59,9 @@ class TrainConfig:
     save_every_steps: int = 0  # 0 = only at the end of epochs
     seed: int = 0
     max_minutes: float | None = None  # wall-clock cap (ends the run early; not reproducible)
+    # Step cap: the run stops once this many optimizer steps are done (the schedule stays
+    # the full run's; reproducible, unlike the clock). The epoch it cuts is validated.
+    max_steps: int | None = None
     cpu_amp: bool = False  # bf16 autocast on CPU too (always on for CUDA)
     optimizer: str = "adamw"  # or "muon": brain.train.muon.MuonAdamW (Muon for block matrices)
     muon_lr: float = 0.02  # Muon's peak learning rate (follows the same schedule)
@@ -87,25 +96,24 @@ class Interrupted(Exception):
     """Raised after a SIGINT/SIGTERM once the resume state has been saved."""
 
 
+class _StopNow(BaseException):
+    """Raised by the signal handler while validation runs, so that Ctrl-C interrupts it at
+    once (a BaseException: no ``except Exception`` in a callback swallows it)."""
+
+
 class Trainer:
     def __init__(self, model, tokenizer, train, val, config: TrainConfig, out_dir, *,
-                 device="cpu", evaluate=None, meta: dict | None = None, desc: str = "train"):
+                 device="cpu", evaluate=None, meta: dict | None = None, desc: str = "train",
+                 world: World = SINGLE):
         self.model, self.tokenizer = model.to(device), tokenizer
+        self.world = world
+        self._ddp = None  # the DistributedDataParallel wrapper, during run() with > 1 rank
+        self._validating = False  # a signal now interrupts at once (validation)
         self.train, self.val, self.cfg = train, val, config
         self.out_dir, self.device = Path(out_dir), torch.device(device)
         self.evaluate, self.meta, self.desc = evaluate, dict(meta or {}), desc
-        if config.optimizer == "muon":
-            self.opt = MuonAdamW(model, lr=config.lr, muon_lr=config.muon_lr,
-                                 weight_decay=config.weight_decay)
-        elif config.optimizer == "adamw":
-            decay = [p for p in model.parameters() if p.dim() >= 2]
-            no_decay = [p for p in model.parameters() if p.dim() < 2]
-            self.opt = torch.optim.AdamW(
-                [{"params": decay, "weight_decay": config.weight_decay},
-                 {"params": no_decay, "weight_decay": 0.0}],
-                lr=config.lr, betas=(0.9, 0.99))
-        else:
-            raise ValueError(f"unknown optimizer {config.optimizer!r} (adamw or muon)")
+        self.opt = make_optimizer(model, config.optimizer, config.lr, config.muon_lr,
+                                  config.weight_decay)
         self.state = {"epoch": 0, "batch": 0, "step": 0, "best_val": None, "bad_epochs": 0,
                       "finished": False, "stop_reason": None, "elapsed": 0.0, "history": [],
                       # running sums of the current epoch, so a resumed epoch reports the same
@@ -118,6 +126,8 @@ class Trainer:
             # Dropout draws from torch's one global generator, in whatever order the
             # threads reach it: the run would no longer be reproducible.
             raise ValueError("shards > 1 needs a model without dropout")
+        if config.shards > 1 and world.size > 1:
+            raise ValueError("shards > 1 and more than one process: use one or the other")
         self._pool: ThreadPoolExecutor | None = None  # the shards' threads, during run()
         self._threads = torch.get_num_threads()  # the caller's intra-op threads (run() reads)
         self.on_step = None  # test hook: called with the step number after each step
@@ -131,6 +141,8 @@ class Trainer:
         return tensors, {"param_groups": sd["param_groups"]}
 
     def save(self, which: str, with_state: bool) -> None:
+        if not self.world.main:  # every rank holds the same weights; one writes them
+            return
         meta = {**self.meta, "training": asdict(self.cfg), "step": self.state["step"],
                 "epoch": self.state["epoch"], "best_val_loss": self.state["best_val"]}
         if not with_state:
@@ -173,6 +185,9 @@ class Trainer:
 
     def _signal(self, signum, frame):
         self._stop_signal = True
+        if self._validating:  # validation takes a while: stop it now, not after it
+            self._validating = False
+            raise _StopNow
 
     def _step_threads(self):
         """Intra-op threads for the training loop (validation at each epoch's end goes back
@@ -191,7 +206,16 @@ class Trainer:
                 return st
             log.info(f"{self.desc}: resuming at epoch {st['epoch'] + 1}, batch {st['batch']}, "
                 f"step {st['step']}")
+        self.state["world_size"] = self.world.size
+        if self.world.main:
+            remove_orphans(self.out_dir)
         handlers = {s: signal.signal(s, self._signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        if self.world.size > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            cuda = self.device.type == "cuda"
+            self._ddp = DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if cuda else None)
         if self.cfg.shards > 1:
             self._pool = ThreadPoolExecutor(self.cfg.shards, thread_name_prefix="shard")
         if isinstance(self.opt, MuonAdamW):
@@ -208,23 +232,38 @@ class Trainer:
                 self._pool = None
             if isinstance(self.opt, MuonAdamW):
                 self.opt.executor = None
+            self._ddp = None
         return self.state
 
+    def _capped(self) -> bool:
+        """The step cap (``max_steps``) is reached: the run ends here, as planned."""
+        if self.cfg.max_steps is None or self.state["step"] < self.cfg.max_steps:
+            return False
+        self.state["stop_reason"] = f"max steps {self.cfg.max_steps}"
+        return True
+
     def _loop(self) -> None:
-        cfg, st, model = self.cfg, self.state, self.model
+        cfg, st, model, world = self.cfg, self.state, self.model, self.world
         per_epoch = self.train.num_batches()
         t0 = time.monotonic() - st["elapsed"]
         while st["epoch"] < cfg.epochs and not st["finished"]:
+            if st["batch"] == 0 and self._capped():  # capped on an epoch's last step
+                break
             batches = self.train.epoch(st["epoch"])
-            bar = Progress(len(batches), f"{self.desc} epoch {st['epoch'] + 1}/{cfg.epochs}")
+            bar = Progress(len(batches), f"{self.desc} epoch {st['epoch'] + 1}/{cfg.epochs}",
+                           enabled=world.main)
             bar.n = st["batch"]
             sums = st["sums"]
             epoch_t0, done = time.monotonic(), 0
             model.train()
             for i in range(st["batch"], len(batches)):
+                if self._capped():
+                    log.info(f"{self.desc}: stopped at step {st['step']} (max steps)")
+                    break
                 x, y, n_target = self.train.batch(batches[i])
                 x, y = x.to(self.device), y.to(self.device)
-                torch.manual_seed(step_seed(cfg.seed, st["step"]))  # dropout of this step
+                # dropout of this step (each rank its own draws; rank 0's as one process)
+                torch.manual_seed(step_seed(cfg.seed, st["step"]) + world.rank)
                 lr = lr_at(st["step"], cfg, per_epoch)
                 for group in self.opt.param_groups:
                     group["lr"] = lr * group.get("lr_scale", 1.0)
@@ -234,10 +273,18 @@ class Trainer:
                 self.opt.zero_grad(set_to_none=True)
                 st["step"] += 1
                 st["batch"] = i + 1
-                sums["loss"] += loss.item() * n_target
+                elapsed = time.monotonic() - t0
+                over_time = cfg.max_minutes is not None and elapsed > 60 * cfg.max_minutes
+                if world.size == 1:
+                    loss = loss.item()
+                else:  # the ranks' shares of the loss, and one decision to stop for all
+                    loss, stops, overs = distributed.all_sum(
+                        world, [loss.item(), float(self._stop_signal), float(over_time)])
+                    self._stop_signal, over_time = stops > 0, overs > 0
+                sums["loss"] += loss * n_target
                 sums["targets"] += n_target
                 sums["tokens"] += int((x != self.train.pad).sum())
-                st["elapsed"] = time.monotonic() - t0
+                st["elapsed"] = elapsed
                 done += n_target
                 rate = done / max(1e-9, time.monotonic() - epoch_t0)
                 bar.update(1, loss=sums["loss"] / sums["targets"], lr=lr, tgt_tok_s=round(rate))
@@ -250,7 +297,7 @@ class Trainer:
                     bar.close()
                     raise Interrupted(f"{self.desc}: interrupted at step {st['step']}; "
                                       "state saved, --resume continues")
-                if cfg.max_minutes is not None and st["elapsed"] > 60 * cfg.max_minutes:
+                if over_time:
                     st["stop_reason"] = f"time budget of {cfg.max_minutes} min"
                     # Said out loud: where the clock, not the plan, ends training, the
                     # weights depend on the machine's speed that day.
@@ -263,49 +310,30 @@ class Trainer:
         st["finished"] = True
         st["stop_reason"] = st["stop_reason"] or "epochs done"
         self.save("last", with_state=True)
-        if not (self.out_dir / "best").exists():  # no validation set: the last is the best
-            self.save("best", with_state=False)
+        if self.world.main and not (self.out_dir / "best").exists():
+            self.save("best", with_state=False)  # no validation set: the last is the best
 
     def _backward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Forward and backward of one batch, gradients left in ``.grad``; returns its loss
-        (mean over target positions).
-
-        With ``shards`` > 1 the batch's rows are dealt into shards (row i to shard
-        i % shards: batches are length-sorted, so the shards get rows of like lengths),
-        each cut to its own longest row and run on its own thread. On 2 CPU cores two
-        half batches on one thread each beat one batch on two intra-op threads, which
-        wait on each other after every small op (benchmarks/bench_train.py --shards).
-        Each shard's gradient comes back from ``torch.autograd.grad`` and they are added
-        in shard order, so the result does not depend on which thread finishes first.
-        """
+        (mean over target positions; with several ranks, this rank's share of it). With
+        ``shards`` > 1 or several ranks the rows are dealt into shards (``brain.train.shards``):
+        on 2 CPU cores two half batches on one thread each beat one batch on two intra-op
+        threads, which wait on each other after every small op."""
+        if self.world.size > 1:
+            return rank_backward(self._ddp, x, y, self.world, self.train.pad, self._autocast)
         if self._pool is None:
             with self._autocast():
                 _, loss = self.model(x, y)
             loss.backward()
             return loss.detach()
-        k, n_all = self.cfg.shards, int((y != IGNORE).sum())
-        params = [p for p in self.model.parameters() if p.requires_grad]
-
-        def shard(i: int):
-            xs, ys = x[i::k], y[i::k]
-            n = int((ys != IGNORE).sum())
-            if n == 0:
-                return None
-            width = int((xs != self.train.pad).sum(dim=1).max())  # rows are right-padded
-            with self._autocast():
-                _, loss = self.model(xs[:, :width], ys[:, :width])
-            grads = torch.autograd.grad(loss * (n / n_all), params, allow_unused=True)
-            return loss.detach() * (n / n_all), grads
-
-        results = [r for r in self._pool.map(shard, range(k)) if r is not None]
-        for j, p in enumerate(params):
-            grads = [g[j] for _, g in results if g[j] is not None]
-            p.grad = sum(grads[1:], grads[0]) if grads else None
-        return sum(loss for loss, _ in results)
+        return thread_backward(self.model, x, y, self._pool, self.cfg.shards, self.train.pad,
+                               self._autocast)
 
     def _end_epoch(self, seconds: float, done: int) -> None:
         """Validation, callback, history, early stopping, checkpoints. ``done``: target
-        tokens trained in this process during ``seconds`` (for the throughput figure)."""
+        tokens trained in this process during ``seconds`` (for the throughput figure).
+        Validation runs on rank 0 and is sent to the others; a signal interrupts it at
+        once, saving the state as it was before it (a resumed run validates again)."""
         st, cfg, sums = self.state, self.cfg, self.state["sums"]
         self.model.eval()
         record = {"epoch": st["epoch"] + 1, "step": st["step"],
@@ -313,14 +341,30 @@ class Trainer:
                   "lr": lr_at(max(0, st["step"] - 1), cfg, self.train.num_batches()),
                   "target_tokens": sums["targets"], "tokens": sums["tokens"],
                   "seconds": round(seconds, 2),
-                  "target_tokens_per_s": round(done / max(seconds, 1e-9), 1)}
-        st["sums"] = {"loss": 0.0, "targets": 0, "tokens": 0}
-        with intra_op(self._threads):
-            if self.val is not None:
-                record["val_loss"] = self.val_loss()
-            if self.evaluate is not None:
-                record.update(self.evaluate(self.model, st["epoch"] + 1))
+                  "target_tokens_per_s": round(done / max(seconds, 1e-9), 1),
+                  "world_size": self.world.size}
+        interrupted = False
+        if self.world.main:
+            self._validating = True
+            try:
+                if self._stop_signal:  # came in between the last step and here
+                    raise _StopNow
+                with intra_op(self._threads):
+                    if self.val is not None:
+                        record["val_loss"] = self.val_loss()
+                    if self.evaluate is not None:
+                        record.update(self.evaluate(self.model, st["epoch"] + 1))
+            except _StopNow:
+                interrupted = True
+            finally:
+                self._validating = False
+        record = distributed.broadcast(self.world, None if interrupted else record)
         self.model.train()
+        if record is None:
+            self.save("last", with_state=True)
+            raise Interrupted(f"{self.desc}: interrupted in the validation of epoch "
+                              f"{st['epoch'] + 1}; state saved, --resume continues")
+        st["sums"] = {"loss": 0.0, "targets": 0, "tokens": 0}
         st["history"].append(record)
         st["epoch"] += 1
         st["batch"] = 0
