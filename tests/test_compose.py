@@ -94,6 +94,8 @@ def test_composed_rendering_is_deterministic():
 
 def test_every_core_operation_has_eight_verb_phrases():
     for frame, patterns in compose.phrasing()["ops"].items():
+        if frame.startswith("expr_") or frame == "s_if_chain":
+            continue  # parts of a statement (an operand pair, a chain of if arms), no verbs
         assert len(patterns) >= 8, frame
 
 

@@ -1,6 +1,6 @@
-"""Programs clause by clause: the program frames read back their clauses
-(``lcr.corpus.clauses``), the model's first characters decide what is a program, and the
-clauses' translations become one canonical ``block`` (``brain.generate.segment``)."""
+"""Programs clause by clause: ``lcr.clauses.split_clauses`` reads the clauses back, the
+model's first characters decide what is a program, and the clauses' translations become one
+canonical ``block`` (``brain.generate.segment``)."""
 
 import pytest
 import torch
@@ -9,32 +9,7 @@ from brain.generate import segment
 from brain.generate.translate import translate
 from brain.model.tokenizer import CharTokenizer
 from lcr import dumps, op, parse
-from lcr.corpus.clauses import split_program
-from lcr.corpus.render import Phrase, phrasebook
 from tests.random_models import random_model
-
-CLAUSES = ["let total be 0", "repeat while index < 19: increment index and add one to steps",
-           "for each entry in servers, append entry to buffer", 'say "all good"',
-           "invoke summarize_tree(transactions)", "store 3.5 in notes.md"]
-
-
-@pytest.mark.parametrize("line", range(len(phrasebook().lines("program"))))
-@pytest.mark.parametrize("n", [2, 3, 6])
-def test_every_program_frame_reads_back_its_clauses(line, n):
-    text, _ = phrasebook().render(Phrase("program", {"stmts": CLAUSES[:n]}), None, index=line)
-    assert split_program(text) == CLAUSES[:n], text
-
-
-@pytest.mark.parametrize("text, clauses", [
-    ("read config.yaml", None),
-    ("First, read config.yaml.", None),  # one clause is not a program
-    ("let x be 1; log x", ["let x be 1", "log x"]),
-    ("Write a program that does this: let x be 1; log x.", ["let x be 1", "log x"]),
-    ("1. let x be 10 2. log x", ["let x be 10", "log x"]),
-    ("let x be 1;  ; log x", None),  # a blank clause: not read as a program
-])
-def test_split_program_takes_the_most_specific_frame(text, clauses):
-    assert split_program(text) == clauses
 
 
 def test_block_of_prints_canonically_and_keeps_what_is_not_lcr():

@@ -63,11 +63,11 @@ class PhasePlan:
 # (restart_epochs = epochs; each phase is a warm restart): measured on phase 1, it beat a
 # restart inside the phase (val exact 32% vs 30%). The corpora are large enough
 # (train_extra in lcr.corpus.build) that a few passes suffice; phase 3 learns more from one
-# pass over twice as many programs than from two passes (docs/brain.md). Phase 4 undoes part of
+# pass over twice as many programs than from two passes (docs/model.md). Phase 4 undoes part of
 # phase 3; keeping a tenth of phase 3's weights wins a little of it back (measured on
 # validation, with its price in lcr2en: brain.merge's docstring). An epoch moved from phase 2
 # to phase 4 (3 / 2 / 1 / 3) lost 12 phase-3 validation programs, for 4 more phase-4
-# sentences (docs/brain.md, item 35).
+# sentences (docs/model.md).
 PHASES = {
     1: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=9),
     2: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=16),
@@ -79,7 +79,7 @@ PHASES = {
 # corpora this size and so few epochs there is no over-fitting to fight (measured: phase-1
 # validation loss 0.64 without dropout at lr 3e-3 against 0.81 with 0.1 at lr 1e-3).
 DEFAULT_MODEL = {"dropout": 0.0}
-DEFAULT_LR = 3e-3  # measured better than 1e-3 on phase 1 (docs/brain.md)
+DEFAULT_LR = 3e-3  # measured better than 1e-3 on phase 1 (docs/model.md)
 # Muon (brain.train.muon) for the blocks' weight matrices, AdamW (DEFAULT_LR) for the rest.
 # Measured on phase 1 (same data, schedule and seed, 4 epochs): validation loss 0.155 with
 # AdamW alone, 0.027 with Muon; greedy exact match on the validation sample 38% vs 88%.
@@ -223,7 +223,7 @@ class SettingError(ValueError):
 
 
 def shards_for(args, model: GPT) -> int:
-    """``--shards``, else 2 on CPU (docs/brain.md, item 38) for a model without dropout (its
+    """``--shards``, else 2 on CPU (docs/performance.md) for a model without dropout (its
     draws would make the shards' threads irreproducible), else 1. Under torchrun the
     processes are the shards: 1."""
     if getattr(args, "world", SINGLE).size > 1:

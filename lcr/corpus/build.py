@@ -41,7 +41,7 @@ from lcr.progress import Progress
 # ``clauses``: the statement clauses of every training program (read by
 # ``lcr.corpus.clauses``) become en2lcr records too, frame ``clause``, where they land in the
 # train split. One epoch of whole programs taught the model no statement (phase-3 val, the
-# clauses translated one by one: 9% right), and ``brain.segment`` translates a program
+# clauses translated one by one: 9% right), and ``brain.generate.segment`` translates a program
 # clause by clause. ``clause_replay``: more replayed clause records, as a share of the
 # phase's own training records, on top of the usual replay: phase 4 (which has no programs
 # of its own) otherwise undoes much of phase 3 (phase-3 val, greedy, clause by clause:
@@ -55,7 +55,7 @@ from lcr.progress import Progress
 # of its time); 15% of them (581) leave room for a second epoch of clauses in the same 233 s
 # that one epoch took. Since format 7 phase 3 spends that second epoch on new programs
 # instead (``train_extra`` 1, one epoch: phase-3 val 59.3% exact against 54.4%, phases 1,
-# 2 and 4 level or up to 0.7 points better; docs/brain.md). ``replay_extra``: whether later
+# 2 and 4 level or up to 0.7 points better; docs/model.md). ``replay_extra``: whether later
 # phases replay the phase's extra draws (and their clauses); False for phase 3, so that
 # phase 4's replay keeps its mixture of phases 1-3 (with them in its pool, the twice as
 # many phase-3 clauses crowded out phase-1 and phase-2 records: in that trial phase-1 val
@@ -83,10 +83,13 @@ PHASES = {
 # 9: the compositional generator (lcr.corpus.compose, lcr.corpus.lexicon): composed English
 # for the core operations and pipelines, fillers by the thousand, clause records split by
 # lcr.clauses.split_clauses, human paraphrases (templates/human) in the training splits.
-FORMAT = 9
+# 10: phase 2's domain operations composed too (templates/compose/domain.json): collections,
+#     control flow with composed bodies, branches and match arms, error handling, map-reduce;
+#     phase 3's statements and program joins composed (templates/compose/program.json).
+FORMAT = 10
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
-# (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/brain.md).
+# (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/model.md).
 REPLAY_SHARE = 0.5
 MAX_ATTEMPTS_PER_RECORD = 40
 

@@ -33,7 +33,13 @@ SLOT_KINDS = {"src": "data", "data": "data", "field": "field", "place": "place",
               "schema": "schema", "cmd": "cmd", "expr": "expr", "flag": "flag",
               "file": "literal", "path": "literal", "query": "query", "cond": "cond",
               "pattern": "literal", "root": "literal", "dest": "literal", "name": "literal",
-              "mode": "literal", "owner": "literal", "key": "literal"}
+              "mode": "literal", "owner": "literal", "key": "literal",
+              # phase-2 domain operations (templates/compose/domain.json)
+              "index": "number", "start": "number", "stop": "number", "value": "number",
+              "init": "number", "n": "number", "item": "query", "left": "data",
+              "right": "data", "step": "fn", "msg": "msg", "then": "clause",
+              "else": "clause", "body": "clause", "subject": "field", "handler": "cmd",
+              "default": "default", "agg": "fn", "node": "data", "arms": "arms"}
 _SLOT = re.compile(r"(\{[a-z]+(?::[a-z]+)?\})")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?\Z")
 _PLAIN_VERB = re.compile(r"[a-z]+\Z")
@@ -52,18 +58,60 @@ class ComposedLine:
 
 @functools.cache
 def phrasing() -> dict:
-    return json.loads((TEMPLATES_DIR / "compose" / "phrasing.json").read_text(encoding="utf-8"))
+    """phrasing.json with domain.json's tables merged in (ops, slots, forms, alias)."""
+    root = TEMPLATES_DIR / "compose"
+    p = json.loads((root / "phrasing.json").read_text(encoding="utf-8"))
+    for name in ("domain.json", "program.json"):
+        more = json.loads((root / name).read_text(encoding="utf-8"))
+        for table in ("ops", "slots", "forms", "alias", "arm_separators"):
+            p[table] = {**p.get(table, {}), **more.get(table, {})}
+        if "program" in more:
+            p["program"] = more["program"]
+    # core_extra.json: more phrasings of the core operations (added to the lists), the
+    # standalone comparison and the context frames around a share of requests
+    extra = json.loads((root / "core_extra.json").read_text(encoding="utf-8"))
+    p["core_ops"] = frozenset(p["ops"]) - frozenset(more_ops(root)) | {"pipeline", "compare"}
+    p["noise"] = {**p["noise"], **extra["noise"]}
+    for table, src in (("ops", "ops_extra"), ("cond", "cond_extra")):
+        for k, v in extra[src].items():
+            p[table][k] = p[table].get(k, []) + v
+    p["context"], p["context_share"] = extra["context"], extra["context_share"]
+    return p
+
+
+def more_ops(root) -> list[str]:
+    """The frames domain.json and program.json phrase (no context frames for them)."""
+    out = []
+    for name in ("domain.json", "program.json"):
+        out += json.loads((root / name).read_text(encoding="utf-8")).get("ops", {})
+    return out
+
+
+def _patterns(frame: str) -> list[str]:
+    return phrasing()["ops"].get(phrasing()["alias"].get(frame, frame), [])
+
+
+def _is_phrase(v) -> bool:
+    return hasattr(v, "frame") and hasattr(v, "slots")
 
 
 def handles(phrase) -> bool:
-    """Does the composer phrase this (a core operation, or a pipeline of them)?"""
+    """Does the composer phrase this (an operation with patterns, a pipeline of them, a
+    comparison), and every phrase nested in it (bodies, branches, match arms)?"""
     if phrase.frame == "pipeline":
         return all(handles(type(s)(s.frame.removeprefix("step_"), s.slots))
                    for s in phrase.slots["steps"])
-    cond = phrase.slots.get("cond")
-    if cond is not None and cond.frame.removeprefix("cond_") not in phrasing()["cond"]:
-        return False  # and/or/not conditions keep their template phrasings
-    return phrase.frame in phrasing()["ops"]
+    if phrase.frame == "program":
+        return all(handles(s) for s in phrase.slots["stmts"])
+    if phrase.frame.startswith("cond_"):
+        return phrase.frame.removeprefix("cond_") in phrasing()["cond"]
+    if not _patterns(phrase.frame):
+        return False  # and/or/not conditions, for one, keep their template phrasings
+    for v in phrase.slots.values():
+        nested = v if isinstance(v, (list, tuple)) else [v]
+        if not all(handles(x) for x in nested if _is_phrase(x)):
+            return False
+    return True
 
 
 def _weighted(rng, pairs):
@@ -104,26 +152,40 @@ def _np(t: _Text, words: str, kind: str, form: str | None, rng):
 
 
 def _literal(t: _Text, value: str, kind: str, rng):
-    q = _weighted(rng, phrasing()["query_quotes" if kind == "query" else "quotes"])
+    table = {"query": "query_quotes", "msg": "msg_quotes"}.get(kind, "quotes")
+    q = _weighted(rng, phrasing()[table])
     if q != "bare" and q in value:
         q = "bare"
+    if q == "bare" and kind == "literal" and " " in value:
+        q = "'" if '"' in value else '"'  # "~/My Documents/notes": a spaced path is quoted
     q = "" if q == "bare" else q
     t.fixed(q)
     t.slot(value, kind)
     t.fixed(q)
 
 
-def _cond(t: _Text, phrase, rng):
+def _cond(t: _Text, phrase, rng, in_filter: bool, form: str = ""):
+    """A comparison; ``form`` "bare": the field without article or kind word ("orders whose
+    total is over 5"), "ask": as a question ("is the load over 5")."""
     name = phrase.frame.removeprefix("cond_")
-    pattern = rng.choice(phrasing()["cond"][name])
+    # "by price of at least 5" reads only as a filter; an if or while says "price is ..."
+    pool = [c for c in phrasing()["cond"][name]
+            if in_filter or not c.startswith("{field} of ")]
+    if form == "bare":
+        pool = [c for c in pool if not c.startswith("{field} of ")]
+    if form == "ask":
+        pool = ["is {field} " + c.removeprefix("{field} is ") for c in pool
+                if c.startswith("{field} is ")]
+    pattern = rng.choice(pool)
     for piece in _SLOT.split(pattern):
         if piece == "{field}":
-            _np(t, phrase.slots["field"], "field", None, rng)
+            _np(t, phrase.slots["field"], "field", "bare" if form == "bare" else None, rng)
         elif piece == "{value}":
             v = phrase.slots["value"]
             if v.startswith('"'):  # text: bare only where it cannot read as a number
                 inner = json.loads(v)
-                if _NUMBER.match(inner) or not inner.replace(" ", "").isalnum():
+                if _NUMBER.match(inner) or not inner.replace(" ", "").replace(
+                        "_", "").isalnum():
                     t.fixed('"')
                     t.slot(inner, "text")
                     t.fixed('"')
@@ -159,7 +221,7 @@ def clause(phrase, rng, questions: bool = True) -> tuple[_Text, str]:
     slots = dict(phrase.slots)
     if phrase.frame == "aggregate":
         slots["fn_words"] = phrasing()["aggregate_words"][slots["fn"]]
-    pool = [p for p in phrasing()["ops"][phrase.frame]
+    pool = [p for p in _patterns(phrase.frame)
             if _fits(p, slots) and (questions or not p.endswith("?"))]
     pattern = rng.choice(pool)
     t = _Text()
@@ -169,14 +231,35 @@ def clause(phrase, rng, questions: bool = True) -> tuple[_Text, str]:
             t.fixed(piece)
             continue
         name, _, form = piece[1:-1].partition(":")
-        kind = phrasing()["slots"].get(phrase.frame, {}).get(name) or SLOT_KINDS[name]
-        if name == "fn" and "fn_words" in slots:
+        kinds = phrasing()["slots"]
+        kind = (kinds.get(phrase.frame, {}).get(name)
+                or kinds.get(phrasing()["alias"].get(phrase.frame, ""), {}).get(name)
+                or SLOT_KINDS[name])
+        if kind == "clause":  # a body or branch: the nested operation as a clause
+            t.extend(clause(slots[name], rng, questions=False)[0])
+        elif kind == "arms":
+            sep = rng.choice(phrasing()["arm_separators"][phrase.frame])
+            for i, arm in enumerate(slots[name]):
+                t.fixed(sep if i else "")
+                t.extend(clause(arm, rng, questions=False)[0])
+        elif kind in ("number", "var"):
+            t.slot(slots[name], kind)
+        elif kind in ("operand", "letvalue", "quoted", "args", "params"):
+            from lcr.corpus.compose_program import statement_slot
+            statement_slot(t, slots[name], kind, form, rng)
+        elif kind == "default":  # null, a number, or a handle said as a noun phrase
+            v = slots[name]
+            if v == "null" or _NUMBER.match(v):
+                t.slot(v, "value")
+            else:
+                _np(t, v, "data", None, rng)
+        elif name == "fn" and "fn_words" in slots:
             t.slot(rng.choice(slots["fn_words"][form]), "fn")
         elif name == "fn" and form == "verb":
             t.slot(slots["fn"], "fn")
         elif kind == "cond":
-            _cond(t, slots["cond"], rng)
-        elif kind in ("literal", "query"):
+            _cond(t, slots["cond"], rng, phrase.frame.startswith("filter"), form)
+        elif kind in ("literal", "query", "msg"):
             _literal(t, slots[name], kind, rng)
         else:
             _np(t, slots[name], kind, form or None, rng)
@@ -236,6 +319,12 @@ def _noise(t: _Text, rng) -> bool:
 def render(phrase, rng) -> tuple[str, ComposedLine]:
     """English for ``phrase`` (a core operation or a pipeline) and its composed line."""
     p = phrasing()
+    if phrase.frame == "program":  # no wrapper: a header, if any, is the program's own
+        from lcr.corpus.compose_program import program
+        body, style = program(phrase, rng)
+        return _finish(body, style, {"verbs": [], "fillers": {}}, rng)
+    if phrase.frame.startswith("cond_"):  # a comparison asked on its own: gt(x, 5)
+        phrase = type(phrase)("compare", {"cond": phrase})
     if phrase.frame == "pipeline":
         body, verbs = _pipeline(phrase, rng)
         fillers = {}
@@ -264,17 +353,51 @@ def render(phrase, rng) -> tuple[str, ComposedLine]:
     t.fixed(before)
     t.extend(body)
     t.fixed(after)
+    if phrase.frame in p["core_ops"] and rng.random() < p["context_share"]:
+        t = _context(t, rng)
+    return _finish(t, style, {"verbs": verbs, "fillers": fillers}, rng)
+
+
+def _context(t: _Text, rng) -> _Text:
+    """The request behind a preamble or before a postscript ("I'm cleaning up before the
+    release, so ...", "..., that's the one I care about"): distractor nouns and numbers
+    that the translation leaves out."""
+    from lcr.corpus.lexicon import pool
+
+    c = phrasing()["context"]
+    side = "after" if not t.text().endswith("?") and rng.random() < 0.35 else "before"
+    frame = rng.choice(c[side])
+    things = pool("data")
+    frame = (frame.replace("{things}", rng.choice(things))
+             .replace("{thing}", rng.choice(pool("thing")))
+             .replace("{n}", str(rng.randint(2, 500)))
+             .replace("{year}", str(rng.randint(2019, 2026))))
+    out = _Text()
+    if side == "before":
+        out.fixed(frame)
+        out.extend(t)
+    else:
+        out.extend(t)
+        out.fixed(frame)
+    return out
+
+
+def _finish(t: _Text, style: str, info: dict, rng) -> tuple[str, ComposedLine]:
+    """Surface noise (a typo, final punctuation, a capital) and the composed line."""
     skeleton = t.skeleton()
-    noise = p["noise"]
+    noise = phrasing()["noise"]
     if rng.random() < noise["typo"] and _noise(t, rng):
         style = "typo"
     text = t.text()
     last_bare = t.parts[-1][1] is not None
-    if not text.endswith("?") and not last_bare:
+    if last_bare and not text.endswith((".", "?", "!", "/")) and rng.random() < noise[
+            "period_after_slot"]:  # "save the totals to summary.csv." ends in a slot
+        text += "?" if style == "question" else "."
+    elif not text.endswith(("?", ".")) and not last_bare:
         r = rng.random()
         text += "." if r < noise["period"] else "!" if r < noise["period"] + noise[
             "exclaim"] else ""
     if t.parts[0][1] is None and rng.random() < noise["capitalize"]:
         text = text[0].upper() + text[1:]
-    info = {"skeleton": skeleton, "verbs": verbs, "fillers": fillers}
+    info = {"skeleton": skeleton, **info}
     return text, ComposedLine(style, skeleton, info)

@@ -200,13 +200,53 @@ def _generated(kind: str, rng: random.Random):
             host = fake.domain_name()
             path = "/".join(rng.choice(common) for _ in range(rng.choice([0, 1, 2])))
             yield f"{rng.choice(['https', 'https', 'http'])}://{host}/{path}"
-        elif kind == "query":  # what people search for
-            yield (b if r < 0.4 else f"{a} {b}" if r < 0.6 else
-                   f"{rng.choice(adjs)} {b}" if r < 0.7 else str(rng.randint(100, 599))
-                   if r < 0.8 else _camel([b, "error"]).capitalize().replace("error", "Error")
-                   if r < 0.9 else f"{b}_{a}")
+        elif kind == "query":  # what people search for: words, phrases, codes, tokens
+            yield _query(rng, r, a, b, common, adjs, d)
         else:
             raise KeyError(kind)
+
+
+def _query(rng, r, a, b, common, adjs, d) -> str:
+    """A search query: a word (a fifth), a phrase of 2-5 words ("disk quota exceeded"), a
+    hyphenated or numbered one ("pre-commit hook", "error 503 on checkout"), an IP, a
+    code token (TODO(bob), ERR_TIMEOUT, CamelCaseError), an API path, a version, a date,
+    a commit-style message ("fix: typo in header")."""
+    q = d["query_words"]
+    w = lambda: rng.choice(common)  # noqa: E731
+    if r < 0.2:
+        return b
+    if r < 0.3:
+        return f"{a} {b}"
+    if r < 0.45:
+        return " ".join([rng.choice(adjs + q["lead"]), w(), b][:rng.choice([2, 3, 3])])
+    if r < 0.55:
+        return f"{b} {rng.choice(q['verbs'])}" + rng.choice(["", f" at {w()}", f" on {w()}",
+                                                                  f" in {w()} {b}"])
+    if r < 0.6:
+        return f"{w()}-{b}" + rng.choice(["", f" {w()}", " error"])
+    if r < 0.65:
+        return f"{rng.choice(q['lead'])} {rng.randint(100, 599)}" + rng.choice(
+            ["", f" on {w()}", f" from {w()}"])
+    if r < 0.69:
+        return ".".join(str(rng.randint(0, 255)) for _ in range(4))
+    if r < 0.74:
+        return rng.choice([f"TODO({rng.choice(q['people'])})", f"FIXME: {w()}",
+                           f"ERR_{b.upper()}", f"E_{w().upper()}_{b.upper()}",
+                           _camel([b, "error"]).capitalize().replace("error", "Error"),
+                           f"{b}_{a}", f"{_camel([a, b])}()", f"{b}.{w()}"])
+    if r < 0.78:
+        return "/" + "/".join(rng.choice([["api", "v2", plural(b)], ["v1", b, "{id}"],
+                                          [w(), plural(b)], ["api", plural(b)]]))
+    if r < 0.81:
+        return rng.choice([f"{rng.randint(0, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 30)}",
+                           f"v{rng.randint(1, 9)}.{rng.randint(0, 12)}",
+                           f"{rng.randint(2015, 2026)}-{rng.randint(1, 12):02d}-"
+                           f"{rng.randint(1, 28):02d}"])
+    if r < 0.85:
+        return f"{rng.choice(q['commit'])}: {w()} in {b}"
+    if r < 0.9:
+        return str(rng.randint(100, 599))
+    return " ".join(rng.choice(common) for _ in range(rng.choice([3, 4, 5])))
 
 
 @functools.cache

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from lcr.corpus.render import Phrase
 from lcr.corpus.vocab import Draw, english_of
-from lcr.values import FALSE, NULL, TRUE, Array, Bytes, Contract, Handle, Object, op
+from lcr.values import (FALSE, NULL, TRUE, Array, Bytes, Contract, Float, Handle, Int,
+                        Object, Value, op)
 
 # Comparisons: operator -> the kinds of right-hand side it is drawn with.
 COMPARISONS = {
@@ -24,10 +25,20 @@ COMPARISONS = {
     "ne": ("text", "bool", "null", "number"),
 }
 # Right-hand kind -> (left vocabulary, right value drawer).
+def _cmp_number(d: Draw) -> Value:
+    """Mostly small non-negative numbers; a negative or a decimal a fifth of the time."""
+    r = d.rng.random()
+    if r < 0.1:
+        return Int(-d.rng.randint(1, 200))
+    if r < 0.2:
+        return Float(round(d.rng.choice([-1, 1]) * d.rng.uniform(0.01, 10), 2) or 0.25)
+    return d.number()
+
+
 RIGHT_SIDES = {
-    "number": ("fields", lambda d: d.number()),
+    "number": ("fields", _cmp_number),
     "handle": ("fields", lambda d: d.handle("fields")),
-    "text": ("text_fields", lambda d: d.text("words")),
+    "text": ("text_fields", lambda d: d.text("words" if d.chance(0.6) else "cmp_texts")),
     "bool": ("flags", lambda d: d.choice([TRUE, FALSE])),
     "null": ("nullable_fields", lambda d: NULL),
 }
@@ -50,8 +61,13 @@ def navigate_place(d):
 
 
 def navigate_path(d):
-    p = d.text("paths")
+    p = d.text(d.choice(["paths"] * 6 + ["urls", "urls", "windows_paths"]))
     return op("navigate", p), Phrase("navigate_path", {"path": p.value})
+
+
+def compare(d):
+    """A comparison asked on its own ("is the load greater than 0.75?"): gt(load, 0.75)."""
+    return comparison(d)
 
 
 def search(d):
@@ -217,12 +233,12 @@ def value_nested(d):
 
 FRAMES = {f.__name__: f for f in (
     navigate_place, navigate_path, search, filter_flag, filter_cmp, transform, aggregate,
-    read, write, compute, validate, execute, pipeline,
+    read, write, compute, validate, execute, pipeline, compare,
     value_scalar, value_int, value_float, value_text, value_bytes, value_literal,
     value_array, value_object, value_nested)}
 
 CORE = ("navigate_place", "navigate_path", "search", "filter_flag", "filter_cmp", "transform",
-        "aggregate", "read", "write", "compute", "validate", "execute", "pipeline")
+        "aggregate", "read", "write", "compute", "validate", "execute", "pipeline", "compare")
 SYNTAX = ("value_scalar", "value_int", "value_float", "value_text", "value_bytes",
           "value_literal", "value_array", "value_object", "value_nested")
 
