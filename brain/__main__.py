@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from lcr.io import cli
+from lcr.io import cli, dispatch
 
 COMMANDS = {
     "train": "train the curriculum (phases 1-4)",
@@ -22,26 +22,15 @@ COMMANDS = {
 }
 
 
-def usage() -> str:
-    lines = ["usage: hlxl-brain COMMAND [ARGS]", "", "commands:"]
-    lines += [f"  {name:10s} {what}" for name, what in COMMANDS.items()]
-    lines += ["", "hlxl-brain COMMAND --help shows a command's options."]
-    return "\n".join(lines)
+def _run(command: str, rest: list[str]) -> int:
+    # The command's own CLI module, loaded by name: the dispatcher is a CLI of its own.
+    cli_module = importlib.import_module(f"brain.{command}.__main__")
+    sys.argv[0] = f"hlxl-brain {command}"
+    return cli_module.main(rest)
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ("-h", "--help"):
-        print(usage())
-        return 0 if argv else 2
-    command, rest = argv[0], argv[1:]
-    if command not in COMMANDS:
-        print(f"hlxl-brain: error: unknown command {command!r}\n\n{usage()}", file=sys.stderr)
-        return 2
-    # The command's own CLI module, loaded by name: the dispatcher is a CLI of its own.
-    cli = importlib.import_module(f"brain.{command}.__main__")
-    sys.argv[0] = f"hlxl-brain {command}"
-    return cli.main(rest)
+    return dispatch("hlxl-brain", COMMANDS, sys.argv[1:] if argv is None else list(argv), _run)
 
 
 def console() -> None:

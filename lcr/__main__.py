@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from lcr.io import cli
+from lcr.io import cli, dispatch
 
 COMMANDS = {
     "check": "validate LC-R (exit 1 when invalid)",
@@ -20,23 +20,10 @@ COMMANDS = {
 }
 
 
-def usage() -> str:
-    lines = ["usage: lcr COMMAND [ARGS]", "", "commands:"]
-    lines += [f"  {name:10s} {what}" for name, what in COMMANDS.items()]
-    lines += ["", "lcr COMMAND --help shows a command's options."]
-    return "\n".join(lines)
-
-
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ("-h", "--help"):
-        print(usage())
-        return 0 if argv else 2
-    command, rest = argv[0], argv[1:]
-    if command not in COMMANDS:
-        print(f"lcr: error: unknown command {command!r}\n\n{usage()}", file=sys.stderr)
-        return 2
-    return importlib.import_module(f"lcr.{command}").main(rest)
+    return dispatch("lcr", COMMANDS, argv,
+                    lambda command, rest: importlib.import_module(f"lcr.{command}").main(rest))
 
 
 def console() -> None:

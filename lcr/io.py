@@ -246,3 +246,19 @@ def cli(main: Callable[[], int]) -> None:
         print(f"{E_IO} {err.strerror or err}", file=sys.stderr)
         status = EXIT_ERROR
     sys.exit(status)
+
+
+def dispatch(prog: str, commands: dict[str, str], argv: list[str], run) -> int:
+    """A command-line tool of subcommands: ``prog COMMAND [ARGS]`` runs
+    ``run(COMMAND, ARGS)`` for a name of ``commands`` (name -> one-line help); no command,
+    ``-h`` or ``--help`` print the usage (exit 2, 0, 0); an unknown one is a usage error."""
+    lines = [f"usage: {prog} COMMAND [ARGS]", "", "commands:"]
+    lines += [f"  {name:10s} {what}" for name, what in commands.items()]
+    usage = "\n".join(lines + ["", f"{prog} COMMAND --help shows a command's options."])
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage)
+        return 0 if argv else 2
+    if argv[0] not in commands:
+        print(f"{prog}: error: unknown command {argv[0]!r}\n\n{usage}", file=sys.stderr)
+        return 2
+    return run(argv[0], argv[1:])

@@ -9,31 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from brain.evaluate.__main__ import main
 from brain.evaluate.independent import SetError, coverage, read_set, score_lines, summarise
 from brain.generate.__main__ import main as generate
 from brain.generate.translate import Line
-from brain.model.checkpoint import save
-from brain.model.gpt import GPT, GPTConfig
-from brain.model.tokenizer import CharTokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 READ = '🜊1000🜁0 "read"🜁1 "a.txt"🜂'
 GO = '🜊1000🜁0 "navigate"🜁1 ⟁home🜂'
 
-
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    torch.manual_seed(0)
-    tok = CharTokenizer()
-    model = GPT(GPTConfig(vocab_size=len(tok), block_size=96, n_layer=1, n_head=2, n_embd=32,
-                          n_ffn=64, dropout=0.0))
-    path = tmp_path_factory.mktemp("ckpt") / "final"
-    save(path, model, tok)
-    return path
 
 
 def write_set(path, rows):

@@ -8,22 +8,7 @@ import torch
 
 from brain.generate.__main__ import main
 from brain.generate.translate import DEFAULT_BEAM, translate
-from brain.model.checkpoint import save
-from brain.model.gpt import GPT, GPTConfig
-from brain.model.tokenizer import CharTokenizer
 from lcr import parse
-
-
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    """A tiny randomly initialised checkpoint."""
-    torch.manual_seed(0)
-    tok = CharTokenizer()
-    model = GPT(GPTConfig(vocab_size=len(tok), block_size=96, n_layer=1, n_head=2, n_embd=32,
-                          n_ffn=64, dropout=0.0))
-    path = tmp_path_factory.mktemp("ckpt") / "final"
-    save(path, model, tok, {"note": "random weights for tests"})
-    return path
 
 
 def run(capsys, *argv):

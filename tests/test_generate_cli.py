@@ -14,29 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from brain.generate.__main__ import main
 from brain.generate.translate import Line, min_new_tokens, translate, translate_lines
-from brain.model.checkpoint import load, save
-from brain.model.gpt import GPT, GPTConfig
-from brain.model.tokenizer import CharTokenizer
+from brain.model.checkpoint import load
 from lcr import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    """A tiny randomly initialised checkpoint (96 positions)."""
-    torch.manual_seed(0)
-    tok = CharTokenizer()
-    model = GPT(GPTConfig(vocab_size=len(tok), block_size=96, n_layer=1, n_head=2, n_embd=32,
-                          n_ffn=64, dropout=0.0))
-    path = tmp_path_factory.mktemp("ckpt") / "final"
-    save(path, model, tok, {"note": "random weights for tests"})
-    return path
 
 
 def run(capsys, *argv):

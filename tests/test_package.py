@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from brain.model.checkpoint import save
 from brain.model.gpt import GPT, GPTConfig
 from brain.model.tokenizer import CharTokenizer
 from lcr import resources
@@ -100,16 +99,6 @@ def test_lcr_dispatcher_runs_check(tmp_path, capsys):
     assert main(["check", str(tmp_path / "a.lcr")]) == 0
     assert main(["check", str(tmp_path / "b.lcr")]) == 1
 
-
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    torch.manual_seed(0)
-    tok = CharTokenizer()
-    model = GPT(GPTConfig(vocab_size=len(tok), block_size=96, n_layer=1, n_head=2, n_embd=32,
-                          n_ffn=64, dropout=0.0))
-    path = tmp_path_factory.mktemp("ckpt") / "final"
-    save(path, model, tok)
-    return path
 
 
 def test_translator_has_the_cli_defaults_and_scores_in_0_1(ckpt, capsys):
