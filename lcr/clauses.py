@@ -63,9 +63,14 @@ def _markers(text: str) -> list[tuple[int, int]]:
     """The spans of the numbered-list markers of ``text`` that count up from 1."""
     spans, expect = [], 1
     for m in _MARKER.finditer(text):
-        if int(m.group(1)) == expect:
+        n = int(m.group(1))
+        if n == expect:
             spans.append((m.start(), m.end()))
             expect += 1
+        elif spans and n == expect - 1:
+            # A second N before any N+1: the first was a value ending a sentence
+            # ("3. acc starts out as 4. 4. log acc"), this one is the marker.
+            spans[-1] = (m.start(), m.end())
     return spans if len(spans) >= 2 else []
 
 

@@ -57,8 +57,9 @@ WORD_KINDS = {"⟁": "handle", "⊠": "bytes"}  # glyphs after which the tracker
 PHRASE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[ \t-]+[A-Za-z_][A-Za-z0-9_]*)+")
 MAX_NAME_WORDS = 4
 # Names the English implies without spelling them: aggregate's functions ("the mean of" ->
-# ⟁average, "add up" -> ⟁sum; grammar/operations.json names the set).
-FIXED_NAMES = frozenset({"sum", "total", "average", "count", "min", "max", "median"})
+# ⟁average, "add up" -> ⟁sum, "standard deviation" -> ⟁stddev).
+FIXED_NAMES = frozenset({"sum", "total", "average", "count", "min", "max", "median", "mode",
+                         "stddev", "variance", "product"})
 # Numbers a request implies: "the first 5" starts at 0, "decrement" adds -1, "once" is 1.
 IMPLIED_NUMBERS = frozenset({"0", "1", "-1"})
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(

@@ -12,8 +12,20 @@ from __future__ import annotations
 
 from lcr.corpus.render import Phrase
 from lcr.corpus.vocab import Draw, english_of
-from lcr.values import (FALSE, NULL, TRUE, Array, Bytes, Contract, Float, Handle, Int,
-                        Object, Value, op)
+from lcr.values import (
+    FALSE,
+    NULL,
+    TRUE,
+    Array,
+    Bytes,
+    Contract,
+    Float,
+    Handle,
+    Int,
+    Object,
+    Value,
+    op,
+)
 
 # Comparisons: operator -> the kinds of right-hand side it is drawn with.
 COMPARISONS = {
