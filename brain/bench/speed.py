@@ -47,6 +47,7 @@ DECODE_MODES = (
     ("default --no-constrain", {"constrain": False}),
     ("greedy (--beam 1)", {"beam": 1}),
     ("beam 2", {"beam": 2}),
+    ("beam 4", {"beam": 4}),
     ("beam 8", {"beam": 8}),
 )
 

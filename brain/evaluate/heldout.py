@@ -26,10 +26,10 @@ mean share of a program's statements that the output has right, in place (beam, 
 and baseline). The markdown report lists the first failures of each kind.
 
 The main outputs (``valid``, ``exact``, ``schema``, chrF, round trip) are decoded as
-``brain.generate`` decodes by default: beam search (``--beam``, default 4). The ablations
-are greedy: ``exact_greedy`` (the same constraint, greedy), ``exact_grammar`` and
-``exact_raw``, so the table reads raw -> grammar -> grounding -> beam. Beam and greedy
-decoding are both deterministic for a checkpoint and corpus.
+``brain.generate`` decodes by default (``--beam``, default 1: greedy; ``--beam 4``: beam
+search). The ablations are greedy: ``exact_greedy`` (the same constraint, greedy),
+``exact_grammar`` and ``exact_raw``, so the table reads raw -> grammar -> grounding -> beam.
+Beam and greedy decoding are both deterministic for a checkpoint and corpus.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@
 
 Defaults: the model shipped with the package (``--checkpoint DIR`` for another; a run folder
 with a ``final/`` inside works too) and task ``en2lcr``. Decoding is that of
-``brain.generate.translate.translate_lines`` (grammar constraint, grounding, beam 4, programs
-clause by clause; the flags above turn each off). ``--json`` adds a score per output: the
-model's confidence, exp of the mean per-token log-probability of the output
+``brain.generate.translate.translate_lines`` (grammar constraint, grounding, greedy unless
+``--beam``, programs clause by clause; the flags above turn each off). ``--json`` adds a
+score per output: the model's confidence, exp of the mean per-token log-probability of the output
 (``brain.generate.score``).
 
 Any English is accepted (characters the model has no token for are folded, and carried

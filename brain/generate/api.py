@@ -8,7 +8,7 @@
     [('🜊1000🜁0 "read"🜁1 "config.yaml"🜂', 0.99...)]
     >>> Translator("runs/latest/final", device="cpu")   # another checkpoint
 
-Defaults are those of ``python -m brain.generate``: task ``en2lcr``, beam 4, batch 64,
+Defaults are those of ``python -m brain.generate``: task ``en2lcr``, greedy (beam 1), batch 64,
 grammar-constrained, grounded, programs clause by clause, one CPU thread, device ``auto``.
 Any English is accepted: characters the model has no token for are folded (curly quotes,
 dashes, accents) and carried back into the output's text literals
