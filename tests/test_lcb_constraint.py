@@ -153,5 +153,7 @@ def test_scoring_reads_lc_b():
 def test_generate_cli_refuses_a_budget_lc_b_cannot_use(capsys, monkeypatch):
     monkeypatch.setattr("brain.model.checkpoint.load",
                         lambda *a, **k: (random_model(0, 1.0), TOK, {}))
-    assert brain.generate.__main__.main(["--task", "lcr2lcb", "--max-new-tokens", "1", "⊤"]) == 2
+    with pytest.raises(SystemExit) as refused:  # a usage error, refused by argparse
+        brain.generate.__main__.main(["--task", "lcr2lcb", "--max-new-tokens", "1", "⊤"])
+    assert refused.value.code == 2
     assert "at least 2 characters" in capsys.readouterr().err
