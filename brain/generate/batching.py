@@ -69,6 +69,18 @@ def check_prompts(model, prompts, constraints) -> None:
             raise ValueError(f"prompt {i} has {len(p)} tokens; the model has {block} positions")
 
 
+# Positions a batch's KV cache first holds beyond its prompts; it doubles when outputs run
+# longer. Sized for the whole budget (the model's positions), every batch allocated and
+# zeroed megabytes it never used: outputs are mostly under a hundred characters.
+CACHE_START = 128
+
+
+def cache_capacity(prompt_len: int, budget) -> int:
+    """The KV cache's first capacity for prompts of ``prompt_len`` columns and ``budget``
+    (each row's most new tokens): room for ``CACHE_START`` of them, grown on demand."""
+    return prompt_len + min(max(budget), CACHE_START)
+
+
 def never_generated(tok, device) -> torch.Tensor:
     """(V,) bool: tokens a target never contains (padding, separator, task markers)."""
     bad = torch.zeros(len(tok.vocab), dtype=torch.bool, device=device)

@@ -38,7 +38,14 @@ from dataclasses import dataclass
 
 import torch
 
-from brain.generate.batching import forbidden, in_batches, key_mask, left_pad, never_generated
+from brain.generate.batching import (
+    cache_capacity,
+    forbidden,
+    in_batches,
+    key_mask,
+    left_pad,
+    never_generated,
+)
 from brain.generate.greedy import generate
 
 
@@ -158,7 +165,7 @@ def _beam_batch(model, tok, prompts, constraints, beam, max_new_tokens):
     device, (B, L) = idx.device, idx.shape  # next_pos: (R,) each row's next position
     banned = never_generated(tok, device)
     banned_cpu = banned.cpu()  # for _Masks
-    cache = model.new_cache(L + max_new_tokens)
+    cache = model.new_cache(cache_capacity(L, budget))
     logits, _ = model(idx, cache=cache, positions=pos, attn_mask=key_mask(keys))
     last = logits[:, -1].float()  # (R, V), one row per live hypothesis
     live = [Hyp(b, [], 0.0, constraints[b] if constraints is not None else None)

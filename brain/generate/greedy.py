@@ -24,7 +24,14 @@ from __future__ import annotations
 
 import torch
 
-from brain.generate.batching import forbidden, in_batches, key_mask, left_pad, never_generated
+from brain.generate.batching import (
+    cache_capacity,
+    forbidden,
+    in_batches,
+    key_mask,
+    left_pad,
+    never_generated,
+)
 
 
 def generate(model, tok, prompts, *, max_new_tokens, constraints=None, use_cache=True,
@@ -41,7 +48,7 @@ def _generate_batch(model, tok, prompts, constraints, max_new_tokens, use_cache)
     generated: list[list[int]] = [[] for _ in range(B)]
     active = list(range(B))  # batch rows still generating, in current tensor order
 
-    cache = model.new_cache(L + max_new_tokens) if use_cache else None
+    cache = model.new_cache(cache_capacity(L, budget)) if use_cache else None
     logits, _ = model(idx, cache=cache, positions=pos, attn_mask=key_mask(keys))
     last = logits[:, -1]  # (A, V)
     for _step in range(max_new_tokens):
