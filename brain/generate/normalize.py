@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from brain.constrain.ground import OP_CONTRACT, OP_NAME_FIELD
 from lcr import dumps, parse
 from lcr.errors import LCRError
 from lcr.values import Array, Contract, Object, Text
@@ -90,7 +91,7 @@ def _restore_value(value, f: Folded):
     if isinstance(value, Contract):
         # An operation's name (field 0 of contract 1000) is the catalogue's, never typed.
         return Contract(value.id, tuple(
-            (i, v if (value.id == 1000 and i == 0) else _restore_value(v, f))
+            (i, v if (value.id, i) == (OP_CONTRACT, OP_NAME_FIELD) else _restore_value(v, f))
             for i, v in value.fields))
     if isinstance(value, Array):
         return Array(tuple(_restore_value(v, f) for v in value.items))
