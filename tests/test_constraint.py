@@ -261,8 +261,8 @@ def test_constrained_random_models_always_parse(seed, scale, sources, budget, st
 def grounded(kind, value, source) -> bool:
     if kind == "handle":
         return value.name in source_words(source)
-    if kind == "key":
-        return value in source_words(source)
+    if kind == "key":  # any word of the source
+        return value in source_words(source) | set(WORD.findall(source))
     if kind == "number":  # as a value: "0E0" in the source is written so, and is 0.0
         return any(_number(n) == value for n in source_numbers(source))
     if kind == "op":
@@ -336,8 +336,14 @@ def test_grounding_allows_only_continuations_of_source_spellings():
     # 2: user_2; 0, 1 and -1 are numbers a request implies ("the first 5" starts at 0)
     assert {"7", "2", "0", "1", "-", "⟁", '"'} <= starts and not starts & set("345689")
     assert allowed_after("🜃-", src) == {"1", "2", "7"}  # -1; -2 and -74.5: negated
-    # neighbouring words join into one name, in lower case; aggregate's functions are names
-    assert allowed_after("🜃⟁hold_", src) == {"t"} and allowed_after("🜃⟁hold_the_", src) == {"u"}
+    # neighbouring words join into one name, in lower case, unless a function word is among
+    # them ("hold the users" names no ⟁hold_the_users); aggregate's functions are names
+    assert "_" not in allowed_after("🜃⟁hold", src) and allowed_after("🜃⟁user_", src) == {"2"}
+    scan = "scan the Crash Reports for a leak"
+    assert allowed_after("🜃⟁crash_", scan) == {"r"} and "_" not in allowed_after("🜃⟁reports", scan)
+    names = allowed_after("🜃⟁", scan)  # "the" and "for" name nothing; "a" may (a variable)
+    assert {"s", "c", "C", "a", "l"} <= names and "f" not in names
+    assert allowed_after("🜃⟁t", scan) == {"o"}  # ⟁total, a fixed name; no ⟁the
     assert allowed_after("🜃⟁med", src) == {"i"}
     keys = allowed_after("🜃◇", src)  # object keys are source words too
     assert {"h", "u", "◆"} <= keys and not keys & set("xzq")

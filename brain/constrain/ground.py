@@ -56,6 +56,15 @@ WORD_KINDS = {"⟁": "handle", "⊠": "bytes"}  # glyphs after which the tracker
 # Neighbouring words a multi-word handle is made of ("crash reports", "order-schema").
 PHRASE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[ \t-]+[A-Za-z_][A-Za-z0-9_]*)+")
 MAX_NAME_WORDS = 4
+# English function words: no run of words that holds one names a handle, because a handle
+# drops its noun phrase's determiners (the naming rule, docs/corpus.md) and prepositions,
+# conjunctions, pronouns and "be" stand between noun phrases, not inside one ("search the
+# wiki for onboarding" never means ⟁wiki_for_onboarding). Alone, such a word names no handle
+# either, except "a" and "i" (loop variables). A code-form word (in_stock) is one word: kept.
+FUNCTION_WORDS = frozenset("""a an the my our your their its this that these those all every
+    each of for to in on at by with from into onto about against than as and or but nor so if
+    then is are was were be been it i you we they he she me us them please""".split())
+NOT_NAMES = FUNCTION_WORDS - {"a", "i"}
 # Names the English implies without spelling them: aggregate's functions ("the mean of" ->
 # ⟁average, "add up" -> ⟁sum, "standard deviation" -> ⟁stddev).
 FIXED_NAMES = frozenset({"sum", "total", "average", "count", "min", "max", "median", "mode",
@@ -71,14 +80,21 @@ def source_words(source: str) -> frozenset[str]:
     """The names a handle may have: the words of ``source`` as written and in lower case,
     runs of up to ``MAX_NAME_WORDS`` neighbouring words (apart by spaces or hyphens) joined
     with ``_`` in lower case ("the crash reports" -> ``crash_reports``, the one rule by which
-    a noun phrase names a handle), its HLXL handles' names, and ``FIXED_NAMES``."""
+    a noun phrase names a handle), its HLXL handles' names, and ``FIXED_NAMES``; no
+    ``NOT_NAMES`` word and no run holding a ``FUNCTION_WORDS`` word."""
     words = WORD.findall(source)
-    names = set(words) | {w.lower() for w in words} | set(HLXL_HANDLE.findall(source))
+    names = {w for w in words if w.lower() not in NOT_NAMES}
+    names |= {w.lower() for w in names} | set(HLXL_HANDLE.findall(source))
     for run in PHRASE.findall(source):
-        parts = WORD.findall(run)
+        parts, function = [], []  # the words; is each a function word standing alone?
+        for chunk in run.split():  # a hyphenated compound ("on-call") is one adjective
+            words_in = WORD.findall(chunk)
+            parts += words_in
+            function += [len(words_in) == 1 and w.lower() in FUNCTION_WORDS for w in words_in]
         for i in range(len(parts)):
             for j in range(i + 2, min(i + MAX_NAME_WORDS, len(parts)) + 1):
-                names.add("_".join(parts[i:j]).lower())
+                if not any(function[i:j]):
+                    names.add("_".join(parts[i:j]).lower())
     return frozenset(names | FIXED_NAMES)
 
 
@@ -164,7 +180,7 @@ def slots(value, op_name: bool = False):
 class Grounding:
     """Follows the output characters; restricts the ones that write a slot value."""
 
-    __slots__ = ("sh", "source", "words", "numbers", "hex_runs", "kind", "prefix", "masks",
+    __slots__ = ("sh", "source", "words", "keys", "numbers", "hex_runs", "kind", "prefix", "masks",
                  "start")
 
     def __init__(self, source: str, sh):
@@ -172,6 +188,7 @@ class Grounding:
         self.sh = sh
         self.source = source
         self.words = source_words(source)
+        self.keys = self.words | frozenset(WORD.findall(source))  # a key may be any word
         self.numbers = frozenset(source_numbers(source))
         self.hex_runs = source_hex(source)
         self.kind: str | None = None  # handle, key, bytes, number, text, op, free or None
@@ -236,7 +253,7 @@ class Grounding:
         """Where a value starts: no number the source does not begin, no handle without
         a word to name, no key (the only values spelled with a bare letter) no word begins."""
         barred = {c for c in "-0123456789" if not any(n.startswith(c) for n in self.numbers)}
-        barred |= NAME_FIRST - {w[0] for w in self.words}  # what a key starts with
+        barred |= NAME_FIRST - {w[0] for w in self.keys}  # what a key starts with
         if not self.words:
             barred.add("⟁")
         return ~self._chars(barred) if barred else None
@@ -246,7 +263,7 @@ class Grounding:
             return self._text(prefix)
         if kind == "bytes":
             return self._bytes(prefix)
-        names = {"handle": self.words, "key": self.words, "number": self.numbers,
+        names = {"handle": self.words, "key": self.keys, "number": self.numbers,
                  "op": self.sh.op_names}[kind]
         n = len(prefix)
         m = self._chars({w[n] for w in names if len(w) > n and w.startswith(prefix)})

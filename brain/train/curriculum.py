@@ -69,7 +69,7 @@ class PhasePlan:
 # to phase 4 (3 / 2 / 1 / 3) lost 12 phase-3 validation programs, for 4 more phase-4
 # sentences (docs/model.md).
 PHASES = {
-    1: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=9),
+    1: PhasePlan(epochs=4, patience=4, restart_epochs=4, eval_samples=48, minutes=14),
     2: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=16),
     3: PhasePlan(epochs=1, patience=2, restart_epochs=1, eval_samples=24, minutes=8),
     4: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=48, minutes=16,

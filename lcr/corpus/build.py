@@ -88,7 +88,10 @@ PHASES = {
 #     phase 3's statements and program joins composed (templates/compose/program.json).
 # 11: lcr.clauses reads "3. acc starts out as 4. 4. log acc" as a value then marker 4, not
 #     as marker 4 after "as" (a dozen phase-3 clause records had lost their number).
-FORMAT = 11
+# 12: pipelines of 2-5 steps (6 held out), starting in a folder, a file, a search or a
+#     command; phase 2's pipelines through the file system and collections; pipelines 13%
+#     of phase 1's draws; a context preamble or postscript around 20% of core requests.
+FORMAT = 12
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1
 # (phase-1 test exact 43% after phase 1, 15% after phase 2; docs/model.md).

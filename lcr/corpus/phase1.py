@@ -11,7 +11,7 @@ often each is drawn and for which tasks.
 from __future__ import annotations
 
 from lcr.corpus.render import Phrase
-from lcr.corpus.vocab import Draw, english_of
+from lcr.corpus.vocab import TEMPLATES_DIR, Draw, english_of
 from lcr.values import (
     FALSE,
     NULL,
@@ -134,25 +134,33 @@ def execute(d):
 
 
 def _step(d, builders):
+    """A pipeline step drawn from ``builders``: phrased by templates/en/step_FRAME.txt where
+    that file exists, else by FRAME.txt's lines (nested, no sentence-level wrappers)."""
     value, phrase = d.choice(builders)(d)
-    return value, Phrase("step_" + phrase.frame, phrase.slots)
+    frame = "step_" + phrase.frame
+    return value, Phrase(frame if frame in STEP_TEMPLATES else phrase.frame, phrase.slots)
 
 
-# Pipeline steps by position; four-step pipelines exist but are held out (splits.GEN_RULES).
-FIRST_STEPS = (read, search)
-MIDDLE_STEPS = (filter_cmp, filter_flag, transform, validate)
-LAST_STEPS = (aggregate, write, compute)
-PIPELINE_SHAPES = ((FIRST_STEPS, LAST_STEPS), (FIRST_STEPS, MIDDLE_STEPS),
-                   (FIRST_STEPS, MIDDLE_STEPS, LAST_STEPS),
-                   (FIRST_STEPS, MIDDLE_STEPS, MIDDLE_STEPS, LAST_STEPS))
-PIPELINE_WEIGHTS = (3, 2, 4, 2)
+STEP_TEMPLATES = frozenset(f.stem for f in (TEMPLATES_DIR / "en").glob("step_*.txt"))
+# Pipeline steps by position. A pipeline starts where a request does (in a folder, a file,
+# a search, a command) and ends in a result, a file or one more command; 2-5 steps, the
+# lengths people chain (six-step pipelines are held out: splits.GEN_RULES).
+FIRST_STEPS = (navigate_place, navigate_path, read, read, search, execute)
+MIDDLE_STEPS = (filter_cmp, filter_flag, transform, validate, search, read, execute)
+LAST_STEPS = (aggregate, write, write, compute, execute, filter_cmp, transform)
+PIPELINE_LENGTHS = {2: 5, 3: 5, 4: 3, 5: 1.5, 6: 0.3}  # steps: weight (6: the gen split's)
+
+
+def pipeline_of(d, first, middle, last):
+    """A pipeline of ``PIPELINE_LENGTHS`` steps drawn from the three pools."""
+    n = d.rng.choices(list(PIPELINE_LENGTHS), list(PIPELINE_LENGTHS.values()))[0]
+    steps = [_step(d, pool) for pool in (first, *[middle] * (n - 2), last)]
+    return (op("pipeline", *(v for v, _ in steps)),
+            Phrase("pipeline", {"steps": [p for _, p in steps]}))
 
 
 def pipeline(d):
-    shape = d.rng.choices(PIPELINE_SHAPES, PIPELINE_WEIGHTS)[0]
-    steps = [_step(d, pool) for pool in shape]
-    return (op("pipeline", *(v for v, _ in steps)),
-            Phrase("pipeline", {"steps": [p for _, p in steps]}))
+    return pipeline_of(d, FIRST_STEPS, MIDDLE_STEPS, LAST_STEPS)
 
 
 # Syntax grounding: values of every kind.
@@ -257,7 +265,9 @@ SYNTAX = ("value_scalar", "value_int", "value_float", "value_text", "value_bytes
 # (weight, frames drawn from uniformly, tasks made from each drawn value)
 MIX = (
     (60, CORE, ("en2lcr",)),
-    (8, ("filter_cmp", "pipeline"), ("en2lcr",)),
+    (6, ("filter_cmp",), ("en2lcr",)),
+    # pipelines: 13% of the draws (the longest outputs, and a fifth of what people ask)
+    (10, ("pipeline",), ("en2lcr",)),
     (18, SYNTAX, ("en2lcr",)),
     (7, SYNTAX, ("lcr2hlxl",)),
     (7, SYNTAX, ("hlxl2lcr",)),

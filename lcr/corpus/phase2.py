@@ -249,6 +249,24 @@ FRAMES.update({f.__name__: f for f in (
     iterate, try_catch, validate_or_default, timeout, retry, map_reduce, filter_transform_aggregate,
     load_process_save, query_validate_return)})
 
+# Pipelines through the file system and collections ("list /srv/backups, then delete
+# /srv/backups/old.tgz"), with the core operations among their steps.
+FS_FIRST = ("list_path", "list_place", "glob", "mkdir", "copy")
+FS_MIDDLE = ("sort", "sort_by", "unique", "reverse", "copy", "move")
+FS_LAST = ("delete", "copy", "move", "length", "sort_by", "unique")
+
+
+def fs_pipeline(d):
+    f = FRAMES
+    return phase1.pipeline_of(
+        d, (phase1.navigate_path, phase1.navigate_place, phase1.read, phase1.execute,
+            *(f[n] for n in FS_FIRST)),
+        (phase1.filter_cmp, phase1.transform, phase1.read, *(f[n] for n in FS_MIDDLE)),
+        (phase1.write, phase1.aggregate, phase1.execute, *(f[n] for n in FS_LAST)))
+
+
+FRAMES["fs_pipeline"], FRAMES["pipeline"] = fs_pipeline, phase1.pipeline
+
 FS = ("list_place", "list_path", "glob", "glob_in", "copy", "move", "rename", "delete",
       "mkdir", "exists", "chmod", "chown")
 COLLECTIONS = ("get_key", "get_index", "put", "slice", "append", "contains", "union",
@@ -258,7 +276,7 @@ CONTROL = ("if_then", "if_else", "match", "for_each", "while_loop", "repeat", "i
            "filter_logic")
 ERRORS = ("try_catch", "validate_or_default", "timeout", "retry", "fail")
 PATTERNS = ("map_reduce", "filter_transform_aggregate", "load_process_save",
-            "query_validate_return")
+            "query_validate_return", "fs_pipeline", "fs_pipeline", "pipeline")
 
 MIX = (
     (22, FS, ("en2lcr",)),
