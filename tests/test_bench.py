@@ -72,12 +72,15 @@ def test_every_mode_decodes_the_same_prompts(setup, monkeypatch, capsys):
                            "--threads", str(torch.get_num_threads()), "--json", str(out)]) == 0
     assert len(seen) == 1 + len(bench.DECODE_MODES) and all(s == seen[0] for s in seen)
     report = json.loads(out.read_text())
-    rows = report["rows"]
+    rows = [r for r in report["rows"] if r["kind"] == "decode"]
     assert [r["mode"] for r in rows] == ["naive"] + [m for m, _ in bench.DECODE_MODES]
     assert {r["prompts"] for r in rows} == {5} and rows[0]["x_naive"] == 1.0
-    assert {"default_x_naive", "constraint_slowdown"} <= set(report["summary"])
+    (start,) = [r for r in report["rows"] if r["kind"] == "startup"]
+    assert 0 < start["import_torch_s"] and start["first_output_s"] > start["import_torch_s"]
+    assert {"default_x_naive", "constraint_slowdown",
+            "startup_beyond_torch_s"} <= set(report["summary"])
     table = capsys.readouterr().out
-    assert "x naive" in table and "target >= 20x" in table
+    assert "x naive" in table and "target >= 20x" in table and "beyond torch s" in table
 
 
 def test_training_rows_run_one_process_and_ddp(tmp_path):

@@ -25,6 +25,7 @@ from lcr.corpus.splits import GEN_RULES, gen_rule
 from lcr.parser import parse
 from lcr.printer import dumps
 from lcr.schema import check_schema
+from lcr.values import Contract, Text
 
 SCALE = 0.08
 AGGREGATE_FUNCTIONS = frozenset(compose.phrasing()["aggregate_words"])
@@ -114,6 +115,24 @@ def test_gen_combinations_never_in_train(records):
     assert len({r["gen_rule"] for r in gen}) >= 3
     assert all(r["gen_rule"] == gen_rule(r, parse(r["lcr"]), dumps) for r in gen)
     assert all(rule["why"] for rule in GEN_RULES)
+
+
+def test_pipelines_run_two_to_five_steps_from_anywhere_a_request_starts(corpus):
+    """Training pipelines have 2-5 steps (six are the gen split's) and begin with any of
+    navigate, read, search, execute in phase 1; phase 2's also in the file system."""
+    lengths, firsts = {}, {1: set(), 2: set()}
+    for phase in (1, 2):
+        for r in corpus[phase]:
+            v = parse(r["lcr"])
+            if (r["task"] != "en2lcr" or r.get("replay") or not isinstance(v, Contract)
+                    or v.field(0) != Text("pipeline")):
+                continue
+            n = len(v.fields) - 1
+            lengths.setdefault(r["split"], set()).add(n)
+            firsts[phase].add(v.field(1).field(0).value)
+    assert lengths["train"] == {2, 3, 4, 5}  # six-step ones, drawn rarely, go to gen
+    assert {"navigate", "read", "search", "execute"} <= firsts[1]
+    assert {"list", "glob", "mkdir"} & firsts[2]
 
 
 def test_record_ids_are_unique(corpus):

@@ -49,6 +49,14 @@ def test_any_text_is_folded_and_typed_characters_come_back(ckpt):
     assert translate(model, tok, ["naïve ✓ 🚀"], max_new_tokens=30)[0]  # no error
 
 
+def test_a_pipe_on_stdin_is_the_input(ckpt):
+    r = subprocess.run([sys.executable, "-m", "brain.generate", "--checkpoint", str(ckpt)],
+                       input="read notes.txt\nlist /tmp\n", capture_output=True, text=True,
+                       timeout=120, env=ENV, cwd="/")
+    assert r.returncode == 0, r.stderr
+    assert [parse(ln) for ln in r.stdout.splitlines()] and len(r.stdout.splitlines()) == 2
+
+
 def test_lcr_input_tasks_stay_strict(ckpt):
     model, tok, _ = load(ckpt)
     (ln,) = translate_lines(model, tok, ['"café"'], "lcr2en", max_new_tokens=20)

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import torch
 
-from brain.bench.speed import decode_rows, prompts_from, summary, table, train_rows
+from brain.bench.speed import (
+    decode_rows,
+    prompts_from,
+    startup_row,
+    summary,
+    table,
+    train_rows,
+)
 from brain.cli import add_checkpoint_option, add_threads_option, setup_logging
 from brain.generate.translate import InputError
 from brain.train.data import DataError, ensure_corpora
@@ -77,6 +84,7 @@ def main(argv=None) -> int:
             ensure_corpora(Path(args.corpora))
         sources = prompts_from(Path(args.corpora), n)
         rows = decode_rows(model, tok, sources, args.max_new_tokens)
+        rows.append(startup_row(Path(args.checkpoint), 1 if args.quick else 3))
         if not args.no_train:
             rows += train_rows(Path(args.corpora), steps, args.train_model)
     except DataError as e:

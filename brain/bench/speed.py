@@ -16,6 +16,9 @@ the tokenizer's, plus the end-of-sequence step of each output); ``x naive`` is t
 characters per second. Prompts are the ``en2lcr`` sources of the corpus ``test`` split of
 all phases (replays left out), drawn at evenly spaced positions of their file order.
 
+Start-up: seconds to the first output of ``python -m brain.generate`` on one request, minus
+those of ``python -c "import torch"`` (fresh processes, medians).
+
 Training: target tokens per second of ``python -m brain.train --phase 1 --max-steps N`` as
 one process (its default, thread shards on CPU), one process without shards, and
 ``torchrun --standalone --nproc_per_node 2`` (DDP), each a fresh run on the same corpus,
@@ -103,7 +106,7 @@ def decode_rows(model, tok, sources, max_new_tokens: int | None = None,
 
 
 def summary(rows) -> dict:
-    """The issue's two targets from the rows: default vs naive, constrained vs free."""
+    """The targets from the rows: default vs naive, constrained vs free, start-up."""
     by = {r["mode"]: r for r in rows if r["kind"] == "decode"}
     out = {}
     if "default" in by and "naive" in by:
@@ -111,6 +114,9 @@ def summary(rows) -> dict:
     if "default" in by and "default --no-constrain" in by:
         out["constraint_slowdown"] = round(
             by["default --no-constrain"]["chars_per_s"] / by["default"]["chars_per_s"] - 1, 4)
+    start = [r for r in rows if r["kind"] == "startup"]
+    if start:
+        out["startup_beyond_torch_s"] = start[0]["beyond_torch_s"]
     return out
 
 
@@ -148,6 +154,28 @@ def train_rows(corpora: Path, steps: int, model: str | None = None,
     return rows
 
 
+def startup_row(checkpoint: Path, repeats: int = 3) -> dict:
+    """Seconds from process start to the first output of ``python -m brain.generate`` on one
+    short request, against ``python -c "import torch"``: medians of ``repeats`` runs each,
+    alternated so that a busy moment hits both."""
+    cmds = {"import_torch_s": [sys.executable, "-c", "import torch"],
+            "first_output_s": [sys.executable, "-m", "brain.generate", "--checkpoint",
+                               str(checkpoint), "read notes.txt"]}
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(repeats):
+        for key, cmd in cmds.items():
+            t = time.perf_counter()
+            run = subprocess.run(cmd, capture_output=True, text=True)
+            times[key].append(time.perf_counter() - t)
+            if run.returncode != 0:
+                raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-2000:]}")
+    row = {"kind": "startup", "mode": "brain.generate, one request", "repeats": repeats}
+    row |= {k: round(sorted(v)[len(v) // 2], 3) for k, v in times.items()}
+    row["beyond_torch_s"] = round(row["first_output_s"] - row["import_torch_s"], 3)
+    log.info(f"start-up beyond import torch: {row['beyond_torch_s']} s")
+    return row
+
+
 def table(rows) -> str:
     lines = ["| decoding | prompts | chars | s | chars/s | tokens/s | x naive |",
              "|---|---|---|---|---|---|---|"]
@@ -160,6 +188,12 @@ def table(rows) -> str:
                       "target tokens/s |", "|---|---|---|---|---|---|"]
         lines += [f"| {r['mode']} | {r['world_size']} | {r['steps']} | {r['target_tokens']} "
                   f"| {r['seconds']} | {r['target_tokens_per_s']} |" for r in train]
+    start = [r for r in rows if r["kind"] == "startup"]
+    if start:
+        lines += ["", "| start-up (median of runs) | runs | import torch s | first output s | "
+                      "beyond torch s |", "|---|---|---|---|---|"]
+        lines += [f"| {r['mode']} | {r['repeats']} | {r['import_torch_s']} | "
+                  f"{r['first_output_s']} | {r['beyond_torch_s']} |" for r in start]
     s = summary(rows)
     if s:
         lines += ["", f"default / naive: {s.get('default_x_naive')}x (target >= 20x); "

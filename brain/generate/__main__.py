@@ -56,6 +56,8 @@ class _Usage(Exception):
 
 
 def _read_inputs(args) -> tuple[list[str], list[str]]:
+    if args.input is None and not args.text and not sys.stdin.isatty():
+        args.input = "-"  # `echo ... | brain.generate`: a pipe is an input file
     if args.input is not None:
         name = "<stdin>" if args.input == "-" else args.input
         try:
@@ -76,7 +78,8 @@ def _read_inputs(args) -> tuple[list[str], list[str]]:
 def arguments() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m brain.generate", description=__doc__.split(
         "\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("text", nargs="*", help="texts to translate (or use --input)")
+    ap.add_argument("text", nargs="*",
+                    help="texts to translate (or use --input; with neither, a pipe on stdin)")
     add_checkpoint_option(ap)
     add_device_option(ap, help="auto (default): CUDA when present, else CPU")
     ap.add_argument("--task", default=DEFAULT_TASK)
