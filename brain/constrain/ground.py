@@ -180,8 +180,8 @@ def slots(value, op_name: bool = False):
 class Grounding:
     """Follows the output characters; restricts the ones that write a slot value."""
 
-    __slots__ = ("sh", "source", "words", "keys", "numbers", "hex_runs", "kind", "prefix", "masks",
-                 "start")
+    __slots__ = ("sh", "source", "words", "keys", "numbers", "hex_runs", "kind", "prefix",
+                 "masks", "start")
 
     def __init__(self, source: str, sh):
         # brain.constrain.constraint's per-vocabulary table (ids, size, ident, op_names)
