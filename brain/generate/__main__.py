@@ -136,21 +136,26 @@ def _refuse(ap: argparse.ArgumentParser, args) -> None:
 
 
 def _write_lines(out, lines, sources, where, as_json: bool) -> int:
-    """Write one chunk's lines (errors to stderr, in line order); the number that failed."""
-    failed = 0
+    """Write one chunk's lines (errors to stderr, in line order); the number that failed.
+    The chunk's outputs go out in one write (one before each error message), so that an
+    interrupt, even with unbuffered stdout, leaves whole chunks behind."""
+    failed, text = 0, []
     for line, source, w in zip(lines, sources, where, strict=True):
         if line.error:
             failed += 1
-            out.flush()  # keep stdout and stderr in line order where both go to a terminal
+            out.write("".join(text))  # stdout and stderr in line order on a terminal
+            out.flush()
+            text = []
             print(f"{w}: error: {line.error}", file=sys.stderr)
         if as_json:
             row = {"input": source, "output": line.output,
                    "score": None if line.score is None else round(line.score, 6)}
             if line.error:
                 row["error"] = line.error
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            text.append(json.dumps(row, ensure_ascii=False) + "\n")
         else:
-            out.write(line.output + "\n")
+            text.append(line.output + "\n")
+    out.write("".join(text))
     out.flush()
     return failed
 
