@@ -19,6 +19,7 @@ from brain.constrain.ground import (
     WORD,
     bytes_spelled_in,
     slots,
+    source_keys,
     source_numbers,
     source_words,
     spelled_in,
@@ -262,7 +263,7 @@ def grounded(kind, value, source) -> bool:
     if kind == "handle":
         return value.name in source_words(source)
     if kind == "key":  # any word of the source
-        return value in source_words(source) | set(WORD.findall(source))
+        return value in source_keys(source)
     if kind == "number":  # as a value: "0E0" in the source is written so, and is 0.0
         return any(_number(n) == value for n in source_numbers(source))
     if kind == "op":

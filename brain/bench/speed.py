@@ -181,24 +181,31 @@ def startup_row(checkpoint: Path, repeats: int = 3) -> dict:
     return row
 
 
+# The printed tables, as data: (row kind, shown when it has no rows, (heading, row key) per
+# column). The decoding table is always shown.
+TABLES = (
+    ("decode", True, (("decoding", "mode"), ("prompts", "prompts"), ("chars", "chars"),
+                      ("s", "seconds"), ("chars/s", "chars_per_s"),
+                      ("tokens/s", "tokens_per_s"), ("x naive", "x_naive"))),
+    ("train", False, (("training (phase 1)", "mode"), ("processes", "world_size"),
+                      ("steps", "steps"), ("target tokens", "target_tokens"),
+                      ("s", "seconds"), ("target tokens/s", "target_tokens_per_s"))),
+    ("startup", False, (("start-up (median of runs)", "mode"), ("runs", "repeats"),
+                        ("import torch s", "import_torch_s"),
+                        ("first output s", "first_output_s"),
+                        ("beyond torch s", "beyond_torch_s"))),
+)
+
+
 def table(rows) -> str:
-    lines = ["| decoding | prompts | chars | s | chars/s | tokens/s | x naive |",
-             "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['mode']} | {r['prompts']} | {r['chars']} | {r['seconds']} | "
-              f"{r['chars_per_s']} | {r['tokens_per_s']} | {r['x_naive']} |"
-              for r in rows if r["kind"] == "decode"]
-    train = [r for r in rows if r["kind"] == "train"]
-    if train:
-        lines += ["", "| training (phase 1) | processes | steps | target tokens | s | "
-                      "target tokens/s |", "|---|---|---|---|---|---|"]
-        lines += [f"| {r['mode']} | {r['world_size']} | {r['steps']} | {r['target_tokens']} "
-                  f"| {r['seconds']} | {r['target_tokens_per_s']} |" for r in train]
-    start = [r for r in rows if r["kind"] == "startup"]
-    if start:
-        lines += ["", "| start-up (median of runs) | runs | import torch s | first output s | "
-                      "beyond torch s |", "|---|---|---|---|---|"]
-        lines += [f"| {r['mode']} | {r['repeats']} | {r['import_torch_s']} | "
-                  f"{r['first_output_s']} | {r['beyond_torch_s']} |" for r in start]
+    lines = []
+    for kind, always, columns in TABLES:
+        chosen = [r for r in rows if r["kind"] == kind]
+        if not (chosen or always):
+            continue
+        lines += [""] if lines else []
+        lines += ["| " + " | ".join(h for h, _ in columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(str(r[k]) for _, k in columns) + " |" for r in chosen]
     s = summary(rows)
     if s:
         lines += ["", f"default / naive: {s.get('default_x_naive')}x (target >= 20x); "

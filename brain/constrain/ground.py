@@ -98,6 +98,12 @@ def source_words(source: str) -> frozenset[str]:
     return frozenset(names | FIXED_NAMES)
 
 
+def source_keys(source: str, words: frozenset[str] | None = None) -> frozenset[str]:
+    """The names an object key may have: ``source_words`` (``words``, when already made) and
+    every word of ``source``, function words too (a key is spelled as the source spells it)."""
+    return (source_words(source) if words is None else words) | frozenset(WORD.findall(source))
+
+
 def source_hex(source: str) -> frozenset[str]:
     """Hex spellings a bytes literal may copy: the hex runs of ``source`` as written and its
     HLXL bytes literals in lowercase hex."""
@@ -188,7 +194,7 @@ class Grounding:
         self.sh = sh
         self.source = source
         self.words = source_words(source)
-        self.keys = self.words | frozenset(WORD.findall(source))  # a key may be any word
+        self.keys = source_keys(source, self.words)
         self.numbers = frozenset(source_numbers(source))
         self.hex_runs = source_hex(source)
         self.kind: str | None = None  # handle, key, bytes, number, text, op, free or None

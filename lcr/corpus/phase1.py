@@ -10,8 +10,8 @@ often each is drawn and for which tasks.
 
 from __future__ import annotations
 
-from lcr.corpus.render import Phrase
-from lcr.corpus.vocab import TEMPLATES_DIR, Draw, english_of
+from lcr.corpus.render import Phrase, phrasebook
+from lcr.corpus.vocab import Draw, english_of
 from lcr.values import (
     FALSE,
     NULL,
@@ -141,7 +141,7 @@ def _step(d, builders):
     return value, Phrase(frame if frame in STEP_TEMPLATES else phrase.frame, phrase.slots)
 
 
-STEP_TEMPLATES = frozenset(f.stem for f in (TEMPLATES_DIR / "en").glob("step_*.txt"))
+STEP_TEMPLATES = frozenset(f for f in phrasebook().frames() if f.startswith("step_"))
 # Pipeline steps by position. A pipeline starts where a request does (in a folder, a file,
 # a search, a command) and ends in a result, a file or one more command; 2-5 steps, the
 # lengths people chain (six-step pipelines are held out: splits.GEN_RULES).
