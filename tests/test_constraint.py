@@ -22,7 +22,7 @@ from brain.constrain.ground import (
     source_keys,
     source_numbers,
     source_words,
-    spelled_in,
+    text_spans,
 )
 from brain.generate.greedy import generate
 from brain.model.tokenizer import GLYPHS, CharTokenizer
@@ -270,7 +270,7 @@ def grounded(kind, value, source) -> bool:
         return value.value in catalogue()
     if kind == "bytes":
         return bytes_spelled_in(value.value, source)
-    return spelled_in(value.value, source)
+    return value.value in text_spans(source)
 
 
 def _number(text: str):
@@ -312,6 +312,30 @@ def test_grounded_walk_never_dead_ends_and_spells_slots_from_the_source(ws, ns, 
     if not forced and not c.ground_skipped:
         for kind, v in slots(value):
             assert grounded(kind, v, source), (kind, v, source)
+
+
+def test_text_spans_start_and_end_where_words_do():
+    """A text is a quoted stretch whole, or runs from a word's start to a word's end: not
+    part of a file name, path, address or quoted stretch, and not a function word alone."""
+    spans = text_spans('cp notes.md to ~/old/notes.md, then log "all done" (see TODO(x)).')
+    assert {"notes.md", "~/old/notes.md", "all done", "TODO(x)", "see TODO(x)", "cp"} <= set(spans)
+    assert not {"notes", "old/notes.md", "~/old/notes", "all", "done", "TODO", "0.5", "to",
+                "notes.md,", "TODO(x))."} & set(spans)
+    assert text_spans("ping 10.0.0.5?")["10.0.0.5"] == 1 and "0.5" not in text_spans("10.0.0.5")
+    assert set(text_spans("cd ..")) >= {"..", "cd"} and text_spans("a `b c` d")["b c"] == 1
+    assert text_spans("copy a.txt to a.txt")["a.txt"] == 2  # spelled twice: usable twice
+    assert text_spans("what's the users' mood")["users'"] == 1 and "s" not in text_spans("what's")
+    assert text_spans('x = "C:\\\\data"')["C:\\data"] == 1  # code spells a backslash as \\
+
+
+def test_texts_are_spelled_whole_and_used_at_most_as_often_as_the_source_has_them():
+    src = 'copy app.yaml to app.yaml.bak and open "C:\\Program Files\\x"'
+    assert allowed_after('🜃"app.yaml', src) == {".", '"', " "}
+    assert allowed_after('🜃"app.yaml", "app.yaml', src) == {".", " "}  # used up: go on
+    assert allowed_after('🜃"C:', src) == {"\\"}  # a backslash is written as its escape
+    assert allowed_after('🜃"C:\\', src) == {"\\"}
+    assert allowed_after('🜃"C:\\\\Program', src) == {" "}  # a quoted stretch is one text
+    assert allowed_after('🜃"C:\\\\Program Files\\\\x', src) == {'"'}
 
 
 def allowed_after(prefix: str, source: str) -> set[str]:
@@ -360,6 +384,12 @@ def test_grounding_allows_only_continuations_of_source_spellings():
     hlxl = '{x: &h_users, y: b"hi\\x00"}'  # HLXL: ⟁users, ⊠686900
     assert "s" in allowed_after("🜃⟁u", hlxl) and "0" in allowed_after("🜃⊠6869", hlxl)
     assert "🜄" in allowed_after("🜃⊠686900", hlxl)
+    # kind words and typos of function words stand between names ("the email field" ->
+    # ⟁email, "teh donations" -> ⟁donations)
+    kinds = "count teh values in the email field or the geocode function"
+    assert allowed_after("🜃⟁email", kinds) - {"_"} == allowed_after("🜃⟁email", kinds)
+    assert "e" not in allowed_after("🜃⟁t", kinds) and "c" in allowed_after("🜃⟁geo", kinds)
+    assert allowed_after("🜃⟁field", kinds) >= {"🜄", ","}  # alone, a kind word is a name
     free = LCRConstraint(TOK, 200)
     for ch in "🜃⟁u":
         free.advance(TOK.stoi[ch])

@@ -7,23 +7,29 @@ LC-R (``fix``), every slot value of the right answer is spelled out in the sourc
 - a **handle** (``⟁users``) is a word of the source (``[A-Za-z_][A-Za-z0-9_]*``), or the
   name of an HLXL handle (``&h_users``); so is an object's **key** (``◇timeout: 5◆``);
 - a **number** is a number written in the source (``74.5``, ``-3``, ``1e-08``);
-- a **text** is a stretch of the source that starts and ends at word boundaries
-  (``"out of memory"``, ``"~/notes/todo.md"``), except an operation's name (field 0 of
-  contract 1000), which is one of the catalogue's operations;
+- a **text** is the content of a quoted stretch of the source (``"Tax Returns 2024"``) or a
+  stretch outside quotes that starts and ends where a word of the source does (``"out of
+  memory"``, ``"~/notes/todo.md"``; ``text_spans``), used at most as often as the source
+  spells it, except an operation's name (field 0 of contract 1000), which is one of the
+  catalogue's operations;
 - a **bytes** literal is a run of hex digit pairs written in the source (``hex 686f7374``
   -> ``⊠686f7374``), an HLXL bytes literal (``b"host"``, ``b"\\x00"``) or the UTF-8 of a
   stretch of the source between word boundaries (``"host" as bytes`` -> ``⊠686f7374``):
   the model need not work out hex codes itself.
 
 Slot values copied wrongly were the model's most common error (``figure out the tax`` ->
-``⟁tags``, ``cat out/report.pdf`` -> ``"draft.pdf"``). ``Grounding`` is a layer of
-``brain.constrain.constraint.LCRConstraint``: while a slot is being written it allows only the
-characters that continue a source spelling, and it lets the slot end only where a source
-spelling ends; where a value starts it forbids the digits no source number starts with (and
-``⟁`` when the source has no word). It only narrows what the grammar allows, and the
-constraint drops it for a step where nothing would be left and while the budget forces the
-value closed, so every output is still complete, valid LC-R. A text with an escape
-(``\\"``) is not grounded from the escape on.
+``⟁tags``, ``cat out/report.pdf`` -> ``"draft.pdf"``), and then texts cut short
+(``copy a.yaml to a.yaml.bak`` -> ``"a.yaml"`` twice, ``mv d.md posts/d.md`` ->
+``"posts/d"``, ``mkdir "Tax Returns 2024"`` -> ``"Tax"``), which the text rule ends.
+``Grounding`` is a layer of ``brain.constrain.constraint.LCRConstraint``: while a slot is
+being written it allows only the characters that continue a source spelling, and it lets
+the slot end only where a source spelling ends; where a value starts it forbids the digits
+no source number starts with (and ``⟁`` when the source has no word). It only narrows what
+the grammar allows, and the constraint drops it for a step where nothing would be left and
+while the budget forces the value closed, so every output is still complete, valid LC-R.
+A backslash or quote of the source is written as its escape (``C:\\data`` ->
+``"C:\\\\data"``); a text with any other escape (``\\u00e9``, ``\\n``) is not grounded from
+the escape on.
 
     g = Grounding("filter the users by active", shared(tok))
     for c in "⟁u": ...   # LCRConstraint.advance feeds it every character
@@ -33,6 +39,7 @@ value closed, so every output is still complete, valid LC-R. A text with an esca
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -64,7 +71,28 @@ MAX_NAME_WORDS = 4
 FUNCTION_WORDS = frozenset("""a an the my our your their its this that these those all every
     each of for to in on at by with from into onto about against than as and or but nor so if
     then is are was were be been it i you we they he she me us them please""".split())
-NOT_NAMES = FUNCTION_WORDS - {"a", "i"}
+# The generic kind words a handle drops when another word remains ("the email field" ->
+# ⟁email, "my home directory" -> ⟁home): no run of words that holds one names a handle.
+KIND_WORDS = frozenset({"folder", "directory", "dir", "field", "column", "function"})
+
+
+def _typos(word: str) -> set[str]:
+    """The typos people make in ``word`` (a letter swapped with the next, dropped or typed
+    twice, never the first or last), as ``lcr.corpus.compose`` makes them too."""
+    out = set()
+    for i in range(1, len(word) - 1):
+        out |= {word[:i] + word[i + 1] + word[i] + word[i + 2:], word[:i] + word[i + 1:],
+                word[:i] + word[i] + word[i:]}
+    return out
+
+
+# Typos of function words ("teh", "wiht") stand between noun phrases as their words do, but
+# for the short ones and the English words among them ("form", "ten", "tan").
+TYPO_WORDS = frozenset(t for w in FUNCTION_WORDS for t in _typos(w) if len(t) > 2) - {
+    "form", "ten", "tan", "wee", "ben", "bene", "thee", "thy", "tat", "abut", "noor", "pease",
+    *FUNCTION_WORDS}
+NOT_NAMES = (FUNCTION_WORDS - {"a", "i"}) | TYPO_WORDS
+BETWEEN_WORDS = FUNCTION_WORDS | TYPO_WORDS | KIND_WORDS  # no multi-word name holds one
 # Names the English implies without spelling them: aggregate's functions ("the mean of" ->
 # ⟁average, "add up" -> ⟁sum, "standard deviation" -> ⟁stddev).
 FIXED_NAMES = frozenset({"sum", "total", "average", "count", "min", "max", "median", "mode",
@@ -74,6 +102,19 @@ IMPLIED_NUMBERS = frozenset({"0", "1", "-1"})
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
 NUMBER_WORDS |= {"once": "1", "twice": "2", "thrice": "3", "dozen": "12", "hundred": "100"}
+# Where a text outside quotes may start: after a space or one of these (``key=value``,
+# ``kb: vpn``, ``(see x)``); and end: before a space, a closing quote, one of ``TEXT_AFTER``
+# or the marks that end a sentence (``SENTENCE_MARKS``), and not with such a mark. Never inside
+# a run of letters, dots and slashes: ``posts/draft.md`` holds no text ``posts/draft``,
+# ``10.0.0.5`` none ``0.0.5``.
+TEXT_BEFORE = frozenset("([{<=:,")
+TEXT_AFTER = frozenset(")]}>,;:!?")
+SENTENCE_MARKS = frozenset(",;:!?.")  # what no text outside quotes ends with ("done?")
+QUOTES = frozenset("\"'`")
+# A quoted stretch: a quote after a non-word character, up to the same quote before one
+# (``\\"`` inside it is no end: HLXL and LC-R sources escape quotes).
+QUOTED = re.compile(r"""(?<![A-Za-z0-9_\\])(["'`])((?:\\.|(?!\1).)*?)\1(?![A-Za-z0-9_])""")
+ESCAPED = re.compile(r'\\([\\"])')  # how code spells a backslash or quote in a string
 
 
 def source_words(source: str) -> frozenset[str]:
@@ -90,7 +131,7 @@ def source_words(source: str) -> frozenset[str]:
         for chunk in run.split():  # a hyphenated compound ("on-call") is one adjective
             words_in = WORD.findall(chunk)
             parts += words_in
-            function += [len(words_in) == 1 and w.lower() in FUNCTION_WORDS for w in words_in]
+            function += [len(words_in) == 1 and w.lower() in BETWEEN_WORDS for w in words_in]
         for i in range(len(parts)):
             for j in range(i + 2, min(i + MAX_NAME_WORDS, len(parts)) + 1):
                 if not any(function[i:j]):
@@ -102,6 +143,62 @@ def source_keys(source: str, words: frozenset[str] | None = None) -> frozenset[s
     """The names an object key may have: ``source_words`` (``words``, when already made) and
     every word of ``source``, function words too (a key is spelled as the source spells it)."""
     return (source_words(source) if words is None else words) | frozenset(WORD.findall(source))
+
+
+def _opens(source: str, i: int) -> bool:
+    """May a text outside quotes start at ``i``?"""
+    if i >= len(source) or source[i].isspace():
+        return False
+    before = source[i - 1] if i else " "
+    if before in QUOTES:  # after a quote, not after an apostrophe ("what's")
+        return i < 2 or not WORD_CHAR.match(source[i - 2])
+    return before.isspace() or before in TEXT_BEFORE
+
+
+def _closes(source: str, j: int) -> bool:
+    """May a text outside quotes end at ``j`` (before ``source[j]``)?"""
+    if j == 0 or source[j - 1].isspace():
+        return False
+    start = j  # of the run of non-space characters ``j`` is in
+    while start and not source[start - 1].isspace():
+        start -= 1
+    if source[j - 1] in SENTENCE_MARKS and set(source[start:j]) - SENTENCE_MARKS:
+        return False  # "done?" ends before its mark ("cd .." keeps its dots)
+    end = j
+    while end < len(source) and not source[end].isspace():
+        end += 1
+    if not set(source[j:end]) - SENTENCE_MARKS:  # the run ends, or only marks follow
+        return True
+    if source[j] in QUOTES:  # before a closing quote, not before an apostrophe ("user's")
+        return j + 1 >= len(source) or not WORD_CHAR.match(source[j + 1])
+    return source[j] in TEXT_AFTER
+
+
+def text_spans(source: str) -> Counter:
+    """The texts a literal may be, each with how often the source spells it: the content of
+    every quoted stretch (whole, ``QUOTED``), and every stretch outside quotes that starts and
+    ends where a word does (``_opens``, ``_closes``)."""
+    spans: Counter = Counter()
+    quoted = [m.span(2) for m in QUOTED.finditer(source)]
+    outside = [True] * (len(source) + 1)
+    quoted_texts = {source[a:b] for a, b in quoted}
+    for a, b in quoted:
+        body = source[a:b]
+        spans[body] += b > a
+        if "\\" in body:  # in a code source (fix, hlxl2lcr), the text the string spells
+            spans[ESCAPED.sub(r"\1", body)] += body != ESCAPED.sub(r"\1", body)
+        outside[a - 1:b + 1] = [False] * (b - a + 2)
+    ends = [j for j in range(len(source) + 1) if _closes(source, j)]
+    limit = len(source)  # scanning backwards: where the next quoted stretch begins
+    for i in range(len(source) - 1, -1, -1):
+        if not outside[i]:
+            limit = i
+        elif _opens(source, i):
+            spans.update(source[i:j] for j in ends if i < j <= limit)
+    for text in [t for t in spans if not set(WORD.findall(t.lower())) - NOT_NAMES]:
+        if WORD.search(text) and text not in quoted_texts:  # "the", "for the": no text
+            del spans[text]
+    return +spans
 
 
 def source_hex(source: str) -> frozenset[str]:
@@ -186,8 +283,8 @@ def slots(value, op_name: bool = False):
 class Grounding:
     """Follows the output characters; restricts the ones that write a slot value."""
 
-    __slots__ = ("sh", "source", "words", "keys", "numbers", "hex_runs", "kind", "prefix",
-                 "masks", "start")
+    __slots__ = ("sh", "source", "words", "keys", "numbers", "hex_runs", "texts", "used",
+                 "kind", "prefix", "masks", "start")
 
     def __init__(self, source: str, sh):
         # brain.constrain.constraint's per-vocabulary table (ids, size, ident, op_names)
@@ -197,7 +294,10 @@ class Grounding:
         self.keys = source_keys(source, self.words)
         self.numbers = frozenset(source_numbers(source))
         self.hex_runs = source_hex(source)
-        self.kind: str | None = None  # handle, key, bytes, number, text, op, free or None
+        self.texts = text_spans(source)
+        self.used: tuple[str, ...] = ()  # the texts written so far (sorted: a cache key)
+        # handle, key, bytes, number, text, escape (a text's backslash), op, free or None
+        self.kind: str | None = None
         self.prefix = ""
         self.masks: dict[tuple[str, str], np.ndarray] = {}
         self.start = self._start_mask()
@@ -212,9 +312,17 @@ class Grounding:
         """``c`` was written; ``before``/``after``: the tracker's mode around it;
         ``op_name``: the value it starts (if any) is an operation's name."""
         k = self.kind
+        if k == "escape":  # \\ or \" stands for a character of the source; others: free
+            self.kind = "text" if after == "string" and c in '"\\' else "free"
+            self.prefix += c
+            return
         if k in ("text", "op", "free"):
             if before == "string" and c == '"':
+                if k == "text":
+                    self.used = tuple(sorted((*self.used, self.prefix)))
                 self.kind = None  # the text is closed
+            elif k == "text" and after == "escape":
+                self.kind = "escape"
             elif k == "free" or after != "string":
                 self.kind = "free"  # an escape: the rest of this text is not grounded
             else:
@@ -243,7 +351,7 @@ class Grounding:
         if k == "free":
             return None
         cache = self.sh.op_masks if k == "op" else self.masks  # op names: the same for all
-        key = (k, self.prefix)
+        key = (k, self.prefix, self.used) if k in ("text", "escape") else (k, self.prefix)
         m = cache.get(key)
         if m is None:
             m = cache[key] = self._build(k, self.prefix)
@@ -265,8 +373,8 @@ class Grounding:
         return ~self._chars(barred) if barred else None
 
     def _build(self, kind: str, prefix: str) -> np.ndarray:
-        if kind == "text":
-            return self._text(prefix)
+        if kind in ("text", "escape"):
+            return self._text(prefix, kind == "escape")
         if kind == "bytes":
             return self._bytes(prefix)
         names = {"handle": self.words, "key": self.keys, "number": self.numbers,
@@ -279,12 +387,18 @@ class Grounding:
                   "op": self._chars('"')}[kind]
         return m
 
-    def _text(self, prefix: str) -> np.ndarray:
-        """Continuations of ``prefix`` where it occurs in the source from a word boundary
-        (not a quote or backslash, which the text would have to escape); the closing quote
-        where an occurrence ends at one."""
-        nxt, close = continuations(self.source, prefix)
-        return self._chars((nxt - set('"\\')) | ({'"'} if close else set()))
+    def _text(self, prefix: str, escape: bool) -> np.ndarray:
+        """The next characters of the ``text_spans`` that continue ``prefix`` and are not yet
+        used up (a quote or backslash by its escape: ``\\`` first, then itself once
+        ``escape``); the closing quote where ``prefix`` is such a span."""
+        used = Counter(self.used)
+        n = len(prefix)
+        free = [t for t, k in self.texts.items() if k > used[t] and t.startswith(prefix)]
+        nxt = {t[n] for t in free if len(t) > n}
+        if escape:
+            return self._chars(nxt & set('"\\'))
+        chars = (nxt - set('"\\')) | ({"\\"} if nxt & set('"\\') else set())
+        return self._chars(chars | ({'"'} if prefix and prefix in free else set()))
 
     def _bytes(self, prefix: str) -> np.ndarray:
         """Hex digits that continue ``prefix`` as a hex run of the source or as the UTF-8 of
