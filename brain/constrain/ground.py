@@ -155,50 +155,95 @@ def _opens(source: str, i: int) -> bool:
     return before.isspace() or before in TEXT_BEFORE
 
 
-def _closes(source: str, j: int) -> bool:
-    """May a text outside quotes end at ``j`` (before ``source[j]``)?"""
-    if j == 0 or source[j - 1].isspace():
-        return False
-    start = j  # of the run of non-space characters ``j`` is in
-    while start and not source[start - 1].isspace():
-        start -= 1
-    if source[j - 1] in SENTENCE_MARKS and set(source[start:j]) - SENTENCE_MARKS:
-        return False  # "done?" ends before its mark ("cd .." keeps its dots)
-    end = j
-    while end < len(source) and not source[end].isspace():
-        end += 1
-    if not set(source[j:end]) - SENTENCE_MARKS:  # the run ends, or only marks follow
-        return True
-    if source[j] in QUOTES:  # before a closing quote, not before an apostrophe ("user's")
-        return j + 1 >= len(source) or not WORD_CHAR.match(source[j + 1])
-    return source[j] in TEXT_AFTER
+def _ends(source: str) -> frozenset[int]:
+    """Where a text outside quotes may end: each ``j`` before a space, a closing quote (not
+    an apostrophe: "user's"), one of ``TEXT_AFTER`` or only ``SENTENCE_MARKS`` to the end of
+    its run of non-space characters, and not after such a mark ("done?" ends before it;
+    "cd .." keeps its dots: a run of marks only)."""
+    ends = set()
+    for m in re.finditer(r"\S+", source):
+        a, b = m.span()
+        marks = [c in SENTENCE_MARKS for c in source[a:b]]
+        first_word = marks.index(False) + a if False in marks else b  # first non-mark
+        tail = b  # where the run's closing marks begin
+        while tail > a and marks[tail - 1 - a]:
+            tail -= 1
+        for j in range(a + 1, b + 1):
+            if marks[j - 1 - a] and first_word < j:
+                continue
+            if j >= tail:
+                ends.add(j)
+            elif source[j] in QUOTES:
+                if j + 1 >= len(source) or not WORD_CHAR.match(source[j + 1]):
+                    ends.add(j)
+            elif source[j] in TEXT_AFTER:
+                ends.add(j)
+    return frozenset(ends)
+
+
+class TextLayout:
+    """Where the texts of one source lie (``text_spans``), found in one pass.
+
+    ``starts``: ``(i, limit)`` for each place a text outside quotes may start, with the
+    first position it may not reach (the next quoted stretch); ``ends``: where such a text
+    may end; ``whole``: the quoted stretches' contents (and in a code source, ``fix`` or
+    ``hlxl2lcr``, the text a string with escapes spells), each one text."""
+
+    __slots__ = ("source", "starts", "ends", "whole")
+
+    def __init__(self, source: str):
+        self.source = source
+        quoted = [m.span(2) for m in QUOTED.finditer(source)]
+        self.whole: Counter = Counter()
+        outside = [True] * (len(source) + 1)
+        for a, b in quoted:
+            body = source[a:b]
+            self.whole[body] += b > a
+            if "\\" in body:  # in a code source, the text the string spells
+                self.whole[ESCAPED.sub(r"\1", body)] += body != ESCAPED.sub(r"\1", body)
+            outside[a - 1:b + 1] = [False] * (b - a + 2)
+        self.whole = +self.whole
+        starts, limit = [], len(source)  # backwards: where the next quoted stretch begins
+        for i in range(len(source) - 1, -1, -1):
+            if not outside[i]:
+                limit = i
+            elif _opens(source, i):
+                starts.append((i, limit))
+        self.starts = tuple(reversed(starts))
+        self.ends = _ends(source)
+
+    def follow(self, prefix: str) -> tuple[set[str], int]:
+        """The characters that continue ``prefix`` as a text, and how many times the source
+        spells ``prefix`` as a whole text."""
+        src, n = self.source, len(prefix)
+        live = [(i, lim) for i, lim in self.starts
+                if i + n <= lim and src.startswith(prefix, i)]
+        nxt = {src[i + n] for i, lim in live if i + n < lim}
+        nxt |= {t[n] for t in self.whole if len(t) > n and t.startswith(prefix)}
+        times = self.whole[prefix]
+        if not only_function_words(prefix):
+            times += sum(i + n in self.ends for i, _ in live)
+        return nxt, times
+
+
+def only_function_words(text: str) -> bool:
+    """Is ``text`` made of words that name nothing ("the", "for the")? Such a stretch is no
+    text outside quotes."""
+    words = WORD.findall(text.lower())
+    return bool(words) and not set(words) - NOT_NAMES
 
 
 def text_spans(source: str) -> Counter:
     """The texts a literal may be, each with how often the source spells it: the content of
     every quoted stretch (whole, ``QUOTED``), and every stretch outside quotes that starts and
-    ends where a word does (``_opens``, ``_closes``)."""
-    spans: Counter = Counter()
-    quoted = [m.span(2) for m in QUOTED.finditer(source)]
-    outside = [True] * (len(source) + 1)
-    quoted_texts = {source[a:b] for a, b in quoted}
-    for a, b in quoted:
-        body = source[a:b]
-        spans[body] += b > a
-        if "\\" in body:  # in a code source (fix, hlxl2lcr), the text the string spells
-            spans[ESCAPED.sub(r"\1", body)] += body != ESCAPED.sub(r"\1", body)
-        outside[a - 1:b + 1] = [False] * (b - a + 2)
-    ends = [j for j in range(len(source) + 1) if _closes(source, j)]
-    limit = len(source)  # scanning backwards: where the next quoted stretch begins
-    for i in range(len(source) - 1, -1, -1):
-        if not outside[i]:
-            limit = i
-        elif _opens(source, i):
-            spans.update(source[i:j] for j in ends if i < j <= limit)
-    for text in [t for t in spans if not set(WORD.findall(t.lower())) - NOT_NAMES]:
-        if WORD.search(text) and text not in quoted_texts:  # "the", "for the": no text
-            del spans[text]
-    return +spans
+    ends where a word does (``_opens``, ``_ends``) and is not ``only_function_words``."""
+    layout = TextLayout(source)
+    spans = Counter(layout.whole)
+    ends = sorted(layout.ends)
+    for i, limit in layout.starts:
+        spans.update(t for j in ends if i < j <= limit
+                     if not only_function_words(t := source[i:j]))
+    return spans
 
 
 def source_hex(source: str) -> frozenset[str]:
@@ -294,7 +339,7 @@ class Grounding:
         self.keys = source_keys(source, self.words)
         self.numbers = frozenset(source_numbers(source))
         self.hex_runs = source_hex(source)
-        self.texts = text_spans(source)
+        self.texts = TextLayout(source)
         self.used: tuple[str, ...] = ()  # the texts written so far (sorted: a cache key)
         # handle, key, bytes, number, text, escape (a text's backslash), op, free or None
         self.kind: str | None = None
@@ -388,17 +433,15 @@ class Grounding:
         return m
 
     def _text(self, prefix: str, escape: bool) -> np.ndarray:
-        """The next characters of the ``text_spans`` that continue ``prefix`` and are not yet
-        used up (a quote or backslash by its escape: ``\\`` first, then itself once
-        ``escape``); the closing quote where ``prefix`` is such a span."""
-        used = Counter(self.used)
-        n = len(prefix)
-        free = [t for t, k in self.texts.items() if k > used[t] and t.startswith(prefix)]
-        nxt = {t[n] for t in free if len(t) > n}
+        """The characters that continue ``prefix`` as a text of the source (a quote or
+        backslash by its escape: ``\\`` first, then itself once ``escape``); the closing
+        quote where the source spells ``prefix`` as a text more often than it was used."""
+        nxt, times = self.texts.follow(prefix)
         if escape:
             return self._chars(nxt & set('"\\'))
         chars = (nxt - set('"\\')) | ({"\\"} if nxt & set('"\\') else set())
-        return self._chars(chars | ({'"'} if prefix and prefix in free else set()))
+        close = prefix and times > self.used.count(prefix)
+        return self._chars(chars | ({'"'} if close else set()))
 
     def _bytes(self, prefix: str) -> np.ndarray:
         """Hex digits that continue ``prefix`` as a hex run of the source or as the UTF-8 of

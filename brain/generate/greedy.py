@@ -67,6 +67,7 @@ def _generate_batch(model, tok, prompts, constraints, max_new_tokens, use_cache)
                 keep.append(j)
         if not keep:
             break
+        keep = fill_holes(keep, len(active))
         sel = torch.tensor(keep, dtype=torch.long, device=device)
         new = torch.tensor([chosen[j] for j in keep], dtype=torch.long, device=device)[:, None]
         if len(keep) < len(active):
@@ -87,6 +88,21 @@ def _generate_batch(model, tok, prompts, constraints, max_new_tokens, use_cache)
         next_pos = next_pos + 1
         last = logits[:, -1]
     return generated
+
+
+def fill_holes(keep: list[int], n: int) -> list[int]:
+    """The rows to keep of ``n`` (``keep``, ascending) as a new row order in which the rows
+    that stay below ``len(keep)`` keep their place and the ones above fill the holes the
+    finished rows left: ``KVCache.select`` then moves one row per hole, not every row after
+    the first finished one (that shifting was an eighth of greedy decoding's time)."""
+    m = len(keep)
+    if m == n:
+        return keep
+    order = list(range(m))
+    holes = sorted(set(order) - set(keep))
+    for hole, row in zip(holes, [j for j in keep if j >= m], strict=True):
+        order[hole] = row
+    return order
 
 
 def _choose(last, constraints, active, banned, eos) -> list[int]:
