@@ -14,16 +14,16 @@ from random_models import prompts, random_model
 from strategies import _containers, names
 
 from brain.constrain.constraint import LCRConstraint, make_constraints, unpack
-from brain.constrain.ground import (
+from brain.constrain.ground import slots
+from brain.constrain.spelling import (
     NUMBER,
     WORD,
     bytes_spelled_in,
-    slots,
     source_keys,
     source_numbers,
     source_words,
-    text_spans,
 )
+from brain.constrain.texts import text_spans
 from brain.generate.greedy import generate
 from brain.model.tokenizer import GLYPHS, CharTokenizer
 from lcr import dumps, parse

@@ -315,9 +315,9 @@ def test_full_compile_meets_floors(tmp_path):
 
 def test_grounding_names_every_aggregate_function():
     """The generator's aggregate functions are names grounding allows without a spelling."""
-    from brain.constrain import ground
+    from brain.constrain import spelling
 
-    assert AGGREGATE_FUNCTIONS <= ground.FIXED_NAMES
+    assert AGGREGATE_FUNCTIONS <= spelling.FIXED_NAMES
 
 
 def test_every_slot_of_a_translation_is_spelled_in_its_source(records):
@@ -326,30 +326,30 @@ def test_every_slot_of_a_translation_is_spelled_in_its_source(records):
     numbers written there, texts are ``text_spans`` of it (each at most as often), bytes are hex
     runs of it, HLXL bytes or the UTF-8 of such stretches, operation names come from the
     catalogue."""
-    from brain.constrain import ground
+    from brain.constrain import ground, spelling, texts
     from lcr.schema import catalogue
 
     checked = 0
     for r in records:
         if r["task"] not in ground.GROUNDED_TASKS or r["frame"] == "human":
             continue  # people's paraphrases need not spell every slot
-        src, texts = r["source"], None
+        src, spans = r["source"], None
         for kind, v in ground.slots(parse(r["target"])):
             if kind == "handle":  # a word, neighbouring words joined by "_", or an
                 # aggregate function said by a synonym ("lowest" -> min; eval README)
-                assert v.name in ground.source_words(src), (r["id"], v)
+                assert v.name in spelling.source_words(src), (r["id"], v)
             elif kind == "number":
-                assert dumps(v) in ground.source_numbers(src), (r["id"], v)
+                assert dumps(v) in spelling.source_numbers(src), (r["id"], v)
             elif kind == "key":
-                assert v in ground.source_keys(src), (r["id"], v)
+                assert v in spelling.source_keys(src), (r["id"], v)
             elif kind == "bytes":
-                assert ground.bytes_spelled_in(v.value, src), (r["id"], v)
+                assert spelling.bytes_spelled_in(v.value, src), (r["id"], v)
             elif kind == "op":
                 assert v.value in catalogue(), (r["id"], v)
             else:  # a quoted stretch, or one between word starts and ends, not used up
-                texts = texts if texts is not None else ground.text_spans(src)
-                assert texts[v.value] > 0, (r["id"], v)
-                texts[v.value] -= 1
+                spans = spans if spans is not None else texts.text_spans(src)
+                assert spans[v.value] > 0, (r["id"], v)
+                spans[v.value] -= 1
             checked += 1
     assert checked > 1000
 

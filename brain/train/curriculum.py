@@ -69,19 +69,14 @@ class PhasePlan:
 # to phase 4 (3 / 2 / 1 / 3) lost 12 phase-3 validation programs, for 4 more phase-4
 # sentences (docs/model.md). Phase 1 runs 4 epochs (validation exact 69% -> 85% for the
 # fourth); to keep the job within 45 minutes on 2 AMD EPYC cores (45.1 minutes with all of
-# phase 3's 29,824 training records), phase 3 trains on 20,000 of them. Format 13's
-# context frames made phases 1, 2 and 4 4-5% longer, and the machine ran 13% slower than
-# when format 12's job took 40.4 minutes (9,000 against 10,300 target tokens/s on phase 1),
-# which projected 48 minutes; so phase 2 trains on 36,000 of its 45,375 training records
-# and phase 4 on 40,000 of 44,264.
+# phase 3's 29,824 training records), phase 3 trains on 20,000 of them.
 PHASES = {
     1: PhasePlan(epochs=4, patience=4, restart_epochs=4, eval_samples=48, minutes=14),
-    2: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=18,
-                 max_train=36000),
+    2: PhasePlan(epochs=3, patience=3, restart_epochs=3, eval_samples=48, minutes=16),
     3: PhasePlan(epochs=1, patience=2, restart_epochs=1, eval_samples=24, minutes=8,
                  max_train=20000),
     4: PhasePlan(epochs=2, patience=2, restart_epochs=2, eval_samples=48, minutes=16,
-                 max_train=40000, keep_previous=0.1),
+                 keep_previous=0.1),
 }
 # Training-time model settings on top of GPTConfig's defaults: no dropout, because with
 # corpora this size and so few epochs there is no over-fitting to fight (measured: phase-1

@@ -91,9 +91,8 @@ PHASES = {
 # 12: pipelines of 2-5 steps (6 held out), starting in a folder, a file, a search or a
 #     command; phase 2's pipelines through the file system and collections; pipelines 13%
 #     of phase 1's draws; a context preamble or postscript around 20% of core requests.
-# 13: context frames around every kind of request but programs, 400 of them written blind
-#     (templates/compose/context_human.json); "ls ROOT/PATTERN" no longer glob(PATTERN, ROOT)
-#     (a text is never part of a path: brain.constrain.ground.text_spans).
+# 13: glob_in's "ls ROOT/PATTERN" (read as glob(PATTERN, ROOT)) becomes "find ROOT -name
+#     PATTERN": a text is never part of a path (brain.constrain.texts.text_spans).
 FORMAT = 13
 # Replayed earlier-phase train records, as a share of the phase's own train records. Half:
 # with less (3% of phase 2 was replay in the first large-corpus run) phase 2 undid phase 1

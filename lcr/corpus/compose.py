@@ -68,22 +68,19 @@ def phrasing() -> dict:
         if "program" in more:
             p["program"] = more["program"]
     # core_extra.json: more phrasings of the core operations (added to the lists), the
-    # standalone comparison and the context frames around a share of requests (any request
-    # but a program)
+    # standalone comparison and the context frames around a share of requests
     extra = json.loads((root / "core_extra.json").read_text(encoding="utf-8"))
+    p["core_ops"] = frozenset(p["ops"]) - frozenset(more_ops(root)) | {"pipeline", "compare"}
     p["noise"] = {**p["noise"], **extra["noise"]}
     for table, src in (("ops", "ops_extra"), ("cond", "cond_extra")):
         for k, v in extra[src].items():
             p[table][k] = p[table].get(k, []) + v
-    # context_human.json: preambles and postscripts written blind to the templates
-    human = json.loads((root / "context_human.json").read_text(encoding="utf-8"))
-    p["context"] = {side: extra["context"][side] + human[side] for side in ("before", "after")}
-    p["context_share"] = extra["context_share"]
+    p["context"], p["context_share"] = extra["context"], extra["context_share"]
     return p
 
 
 def more_ops(root) -> list[str]:
-    """The frames domain.json and program.json phrase."""
+    """The frames domain.json and program.json phrase (no context frames for them)."""
     out = []
     for name in ("domain.json", "program.json"):
         out += json.loads((root / name).read_text(encoding="utf-8")).get("ops", {})
@@ -356,7 +353,7 @@ def render(phrase, rng) -> tuple[str, ComposedLine]:
     t.fixed(before)
     t.extend(body)
     t.fixed(after)
-    if rng.random() < p["context_share"]:  # any request, one operation or several
+    if phrase.frame in p["core_ops"] and rng.random() < p["context_share"]:
         t = _context(t, rng)
     return _finish(t, style, {"verbs": verbs, "fillers": fillers}, rng)
 
@@ -373,7 +370,6 @@ def _context(t: _Text, rng) -> _Text:
     things = pool("data")
     frame = (frame.replace("{things}", rng.choice(things))
              .replace("{thing}", rng.choice(pool("thing")))
-             .replace("{person}", rng.choice(pool("person")))
              .replace("{n}", str(rng.randint(2, 500)))
              .replace("{year}", str(rng.randint(2019, 2026))))
     out = _Text()

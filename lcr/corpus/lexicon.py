@@ -252,13 +252,8 @@ def _query(rng, r, a, b, common, adjs, d) -> str:
 @functools.cache
 def pool(kind: str) -> tuple[str, ...]:
     """``POOL_SIZE`` distinct fillers of ``kind`` (data, thing, field, place, transform,
-    schema, file, dir_path, file_path, glob, url, query; person and flag: all there are),
-    the same on every run."""
+    schema, file, dir_path, file_path, glob, url, query), the same on every run."""
     if kind == "flag":  # adjectives: a closed class, about a hundred
         return tuple(dict.fromkeys(_data()["adjectives"]))
-    if kind == "person":  # who asked, in a context frame: Faker's first names and roles
-        from faker.providers.person.en_US import Provider
-
-        return tuple(sorted(set(Provider.first_names))) + tuple(_data()["roles"])
     rng = random.Random(f"{_SEED}:{kind}")
     return tuple(_unique(_generated(kind, rng), POOL_SIZE))

@@ -1,0 +1,133 @@
+"""The texts a source spells: where a text literal of a translation may start and end.
+
+A text is the content of a quoted stretch of the source, whole (``"Tax Returns 2024"``, also
+in single quotes or backticks), or a stretch outside quotes from a word's start to a word's
+end (``text_spans``): never a piece of a file name, path, address or quoted stretch, never
+only function words. ``brain.constrain.ground`` lets a text continue only as ``TextLayout``
+says and close only where the source spells it more often than the output used it.
+
+    text_spans("copy a.yaml to a.yaml.bak")   # Counter: "a.yaml", "a.yaml.bak", "copy", ...
+    TextLayout("mv d.md posts/d.md").follow("posts/d")   # ({"."}, 0): no text "posts/d"
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from brain.constrain.spelling import NOT_NAMES, WORD, WORD_CHAR
+
+# Where a text outside quotes may start: after a space or one of these (``key=value``,
+# ``kb: vpn``, ``(see x)``); and end: before a space, a closing quote, one of ``TEXT_AFTER``
+# or the marks that end a sentence (``SENTENCE_MARKS``), and not with such a mark. Never inside
+# a run of letters, dots and slashes: ``posts/draft.md`` holds no text ``posts/draft``,
+# ``10.0.0.5`` none ``0.0.5``.
+TEXT_BEFORE = frozenset("([{<=:,")
+TEXT_AFTER = frozenset(")]}>,;:!?")
+SENTENCE_MARKS = frozenset(",;:!?.")  # what no text outside quotes ends with ("done?")
+QUOTES = frozenset("\"'`")
+# A quoted stretch: a quote after a non-word character, up to the same quote before one
+# (``\\"`` inside it is no end: HLXL and LC-R sources escape quotes).
+QUOTED = re.compile(r"""(?<![A-Za-z0-9_\\])(["'`])((?:\\.|(?!\1).)*?)\1(?![A-Za-z0-9_])""")
+ESCAPED = re.compile(r'\\([\\"])')  # how code spells a backslash or quote in a string
+
+
+def _opens(source: str, i: int) -> bool:
+    """May a text outside quotes start at ``i``?"""
+    if i >= len(source) or source[i].isspace():
+        return False
+    before = source[i - 1] if i else " "
+    if before in QUOTES:  # after a quote, not after an apostrophe ("what's")
+        return i < 2 or not WORD_CHAR.match(source[i - 2])
+    return before.isspace() or before in TEXT_BEFORE
+
+
+def _ends(source: str) -> frozenset[int]:
+    """Where a text outside quotes may end: each ``j`` before a space, a closing quote (not
+    an apostrophe: "user's"), one of ``TEXT_AFTER`` or only ``SENTENCE_MARKS`` to the end of
+    its run of non-space characters, and not after such a mark ("done?" ends before it;
+    "cd .." keeps its dots: a run of marks only)."""
+    ends = set()
+    for m in re.finditer(r"\S+", source):
+        a, b = m.span()
+        marks = [c in SENTENCE_MARKS for c in source[a:b]]
+        first_word = marks.index(False) + a if False in marks else b  # first non-mark
+        tail = b  # where the run's closing marks begin
+        while tail > a and marks[tail - 1 - a]:
+            tail -= 1
+        for j in range(a + 1, b + 1):
+            if marks[j - 1 - a] and first_word < j:
+                continue
+            if j >= tail:
+                ends.add(j)
+            elif source[j] in QUOTES:
+                if j + 1 >= len(source) or not WORD_CHAR.match(source[j + 1]):
+                    ends.add(j)
+            elif source[j] in TEXT_AFTER:
+                ends.add(j)
+    return frozenset(ends)
+
+
+class TextLayout:
+    """Where the texts of one source lie (``text_spans``), found in one pass.
+
+    ``starts``: ``(i, limit)`` for each place a text outside quotes may start, with the
+    first position it may not reach (the next quoted stretch); ``ends``: where such a text
+    may end; ``whole``: the quoted stretches' contents (and in a code source, ``fix`` or
+    ``hlxl2lcr``, the text a string with escapes spells), each one text."""
+
+    __slots__ = ("source", "starts", "ends", "whole")
+
+    def __init__(self, source: str):
+        self.source = source
+        quoted = [m.span(2) for m in QUOTED.finditer(source)]
+        self.whole: Counter = Counter()
+        outside = [True] * (len(source) + 1)
+        for a, b in quoted:
+            body = source[a:b]
+            self.whole[body] += b > a
+            if "\\" in body:  # in a code source, the text the string spells
+                self.whole[ESCAPED.sub(r"\1", body)] += body != ESCAPED.sub(r"\1", body)
+            outside[a - 1:b + 1] = [False] * (b - a + 2)
+        self.whole = +self.whole
+        starts, limit = [], len(source)  # backwards: where the next quoted stretch begins
+        for i in range(len(source) - 1, -1, -1):
+            if not outside[i]:
+                limit = i
+            elif _opens(source, i):
+                starts.append((i, limit))
+        self.starts = tuple(reversed(starts))
+        self.ends = _ends(source)
+
+    def follow(self, prefix: str) -> tuple[set[str], int]:
+        """The characters that continue ``prefix`` as a text, and how many times the source
+        spells ``prefix`` as a whole text."""
+        src, n = self.source, len(prefix)
+        live = [(i, lim) for i, lim in self.starts
+                if i + n <= lim and src.startswith(prefix, i)]
+        nxt = {src[i + n] for i, lim in live if i + n < lim}
+        nxt |= {t[n] for t in self.whole if len(t) > n and t.startswith(prefix)}
+        times = self.whole[prefix]
+        if not only_function_words(prefix):
+            times += sum(i + n in self.ends for i, _ in live)
+        return nxt, times
+
+
+def only_function_words(text: str) -> bool:
+    """Is ``text`` made of words that name nothing ("the", "for the")? Such a stretch is no
+    text outside quotes."""
+    words = WORD.findall(text.lower())
+    return bool(words) and not set(words) - NOT_NAMES
+
+
+def text_spans(source: str) -> Counter:
+    """The texts a literal may be, each with how often the source spells it: the content of
+    every quoted stretch (whole, ``QUOTED``), and every stretch outside quotes that starts and
+    ends where a word does (``_opens``, ``_ends``) and is not ``only_function_words``."""
+    layout = TextLayout(source)
+    spans = Counter(layout.whole)
+    ends = sorted(layout.ends)
+    for i, limit in layout.starts:
+        spans.update(t for j in ends if i < j <= limit
+                     if not only_function_words(t := source[i:j]))
+    return spans
