@@ -39,6 +39,8 @@ the escape on.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from brain.constrain.spelling import (
@@ -49,7 +51,7 @@ from brain.constrain.spelling import (
     source_numbers,
     source_words,
 )
-from brain.constrain.texts import TextLayout
+from brain.constrain.texts import text_spans
 from brain.constrain.tracker import NAME_FIRST
 from lcr.values import Bytes, Float, Handle, Int, Text
 
@@ -84,7 +86,7 @@ class Grounding:
     """Follows the output characters; restricts the ones that write a slot value."""
 
     __slots__ = ("sh", "source", "words", "keys", "numbers", "hex_runs", "texts", "used",
-                 "kind", "prefix", "masks", "start")
+                 "kind", "prefix", "masks", "pools", "start")
 
     def __init__(self, source: str, sh):
         # brain.constrain.constraint's per-vocabulary table (ids, size, ident, op_names)
@@ -94,8 +96,11 @@ class Grounding:
         self.keys = source_keys(source, self.words)
         self.numbers = frozenset(source_numbers(source))
         self.hex_runs = source_hex(source)
-        self.texts = TextLayout(source)
+        self.texts = text_spans(source)
         self.used: tuple[str, ...] = ()  # the texts written so far (sorted: a cache key)
+        # per (prefix, used): the texts not used up that start with prefix (a text's pool
+        # is its shorter prefix's, narrowed by a character)
+        self.pools: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         # handle, key, bytes, number, text, escape (a text's backslash), op, free or None
         self.kind: str | None = None
         self.prefix = ""
@@ -187,16 +192,28 @@ class Grounding:
                   "op": self._chars('"')}[kind]
         return m
 
+    def _pool(self, prefix: str) -> list[str]:
+        """The source's texts that start with ``prefix`` and are not used up."""
+        pool = self.pools.get((prefix, self.used))
+        if pool is None:
+            if prefix:
+                pool = [t for t in self._pool(prefix[:-1]) if t.startswith(prefix)]
+            else:
+                used = Counter(self.used)
+                pool = [t for t, n in self.texts.items() if n > used[t]]
+            self.pools[prefix, self.used] = pool
+        return pool
+
     def _text(self, prefix: str, escape: bool) -> np.ndarray:
-        """The characters that continue ``prefix`` as a text of the source (a quote or
-        backslash by its escape: ``\\`` first, then itself once ``escape``); the closing
-        quote where the source spells ``prefix`` as a text more often than it was used."""
-        nxt, times = self.texts.follow(prefix)
+        """The next characters of the source's texts that continue ``prefix`` and are not
+        used up (a quote or backslash by its escape: ``\\`` first, then itself once
+        ``escape``); the closing quote where ``prefix`` is such a text."""
+        n, pool = len(prefix), self._pool(prefix)
+        nxt = {t[n] for t in pool if len(t) > n}
         if escape:
             return self._chars(nxt & set('"\\'))
         chars = (nxt - set('"\\')) | ({"\\"} if nxt & set('"\\') else set())
-        close = prefix and times > self.used.count(prefix)
-        return self._chars(chars | ({'"'} if close else set()))
+        return self._chars(chars | ({'"'} if prefix and prefix in pool else set()))
 
     def _bytes(self, prefix: str) -> np.ndarray:
         """Hex digits that continue ``prefix`` as a hex run of the source or as the UTF-8 of

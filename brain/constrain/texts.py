@@ -3,16 +3,18 @@
 A text is the content of a quoted stretch of the source, whole (``"Tax Returns 2024"``, also
 in single quotes or backticks), or a stretch outside quotes from a word's start to a word's
 end (``text_spans``): never a piece of a file name, path, address or quoted stretch, never
-only function words. ``brain.constrain.ground`` lets a text continue only as ``TextLayout``
-says and close only where the source spells it more often than the output used it.
+only function words. ``brain.constrain.ground`` lets a text continue only towards one of
+these that is not used up, and close only where the source spells it more often than the
+output used it.
 
     text_spans("copy a.yaml to a.yaml.bak")   # Counter: "a.yaml", "a.yaml.bak", "copy", ...
-    TextLayout("mv d.md posts/d.md").follow("posts/d")   # ({"."}, 0): no text "posts/d"
+    "posts/d" in text_spans("mv d.md posts/d.md")   # False
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 
 from brain.constrain.spelling import NOT_NAMES, WORD, WORD_CHAR
@@ -99,19 +101,6 @@ class TextLayout:
         self.starts = tuple(reversed(starts))
         self.ends = _ends(source)
 
-    def follow(self, prefix: str) -> tuple[set[str], int]:
-        """The characters that continue ``prefix`` as a text, and how many times the source
-        spells ``prefix`` as a whole text."""
-        src, n = self.source, len(prefix)
-        live = [(i, lim) for i, lim in self.starts
-                if i + n <= lim and src.startswith(prefix, i)]
-        nxt = {src[i + n] for i, lim in live if i + n < lim}
-        nxt |= {t[n] for t in self.whole if len(t) > n and t.startswith(prefix)}
-        times = self.whole[prefix]
-        if not only_function_words(prefix):
-            times += sum(i + n in self.ends for i, _ in live)
-        return nxt, times
-
 
 def only_function_words(text: str) -> bool:
     """Is ``text`` made of words that name nothing ("the", "for the")? Such a stretch is no
@@ -127,7 +116,14 @@ def text_spans(source: str) -> Counter:
     layout = TextLayout(source)
     spans = Counter(layout.whole)
     ends = sorted(layout.ends)
+    # A stretch starts and ends outside words, so it holds whole words: it is only function
+    # words when it ends past its first word and before its first name word ends.
+    words = [(m.start(), m.end(), m.group().lower() not in NOT_NAMES)
+             for m in WORD.finditer(source)]
     for i, limit in layout.starts:
-        spans.update(t for j in ends if i < j <= limit
-                     if not only_function_words(t := source[i:j]))
+        inside = [(b, name) for a, b, name in words if a >= i]
+        first = inside[0][0] if inside else len(source) + 1
+        named = next((b for b, name in inside if name), len(source) + 1)
+        spans.update(source[i:j] for j in ends[bisect_right(ends, i):bisect_right(ends, limit)]
+                     if not first <= j < named)
     return spans
