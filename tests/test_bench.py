@@ -77,7 +77,10 @@ def test_every_mode_decodes_the_same_prompts(setup, monkeypatch, capsys):
     assert [r["mode"] for r in rows] == ["naive"] + [m for m, _ in bench.DECODE_MODES]
     assert {r["prompts"] for r in rows} == {5} and rows[0]["x_naive"] == 1.0
     (start,) = [r for r in report["rows"] if r["kind"] == "startup"]
-    assert 0 < start["import_torch_s"] and start["first_output_s"] > start["import_torch_s"]
+    # medians of separate processes: on a loaded machine "beyond torch" can come out negative
+    assert 0 < start["import_torch_s"] and 0 < start["first_output_s"]
+    assert start["beyond_torch_s"] == pytest.approx(
+        start["first_output_s"] - start["import_torch_s"], abs=0.002)
     assert {"default_x_naive", "constraint_slowdown",
             "startup_beyond_torch_s"} <= set(report["summary"])
     table = capsys.readouterr().out

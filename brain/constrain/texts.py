@@ -102,17 +102,11 @@ class TextLayout:
         self.ends = _ends(source)
 
 
-def only_function_words(text: str) -> bool:
-    """Is ``text`` made of words that name nothing ("the", "for the")? Such a stretch is no
-    text outside quotes."""
-    words = WORD.findall(text.lower())
-    return bool(words) and not set(words) - NOT_NAMES
-
-
 def text_spans(source: str) -> Counter:
     """The texts a literal may be, each with how often the source spells it: the content of
     every quoted stretch (whole, ``QUOTED``), and every stretch outside quotes that starts and
-    ends where a word does (``_opens``, ``_ends``) and is not ``only_function_words``."""
+    ends where a word does (``_opens``, ``_ends``) and is not only function words (``NOT_NAMES``:
+    "the", "for the")."""
     layout = TextLayout(source)
     spans = Counter(layout.whole)
     ends = sorted(layout.ends)
