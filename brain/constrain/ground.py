@@ -39,6 +39,7 @@ the escape on.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import numpy as np
@@ -59,6 +60,9 @@ NUMBER_CHARS = frozenset("0123456789.eE+-")
 GROUNDED_TASKS = frozenset({"en2lcr", "fix", "hlxl2lcr"})  # slot values are in the source
 OP_CONTRACT, OP_NAME_FIELD = 1000, 0
 WORD_KINDS = {"⟁": "handle", "⊠": "bytes"}  # glyphs after which the tracker reads a word
+# A source's texts, made when its output first writes one (many outputs write none) and
+# shared by beam search's copies and a batch's repeats; read only.
+source_texts = functools.lru_cache(maxsize=4096)(text_spans)
 
 
 def slots(value, op_name: bool = False):
@@ -85,8 +89,8 @@ def slots(value, op_name: bool = False):
 class Grounding:
     """Follows the output characters; restricts the ones that write a slot value."""
 
-    __slots__ = ("sh", "source", "words", "keys", "numbers", "hex_runs", "texts", "used",
-                 "kind", "prefix", "masks", "pools", "start")
+    __slots__ = ("sh", "source", "words", "keys", "numbers", "hex_runs", "used", "kind",
+                 "prefix", "masks", "pools", "start")
 
     def __init__(self, source: str, sh):
         # brain.constrain.constraint's per-vocabulary table (ids, size, ident, op_names)
@@ -96,7 +100,6 @@ class Grounding:
         self.keys = source_keys(source, self.words)
         self.numbers = frozenset(source_numbers(source))
         self.hex_runs = source_hex(source)
-        self.texts = text_spans(source)
         self.used: tuple[str, ...] = ()  # the texts written so far (sorted: a cache key)
         # per (prefix, used): the texts not used up that start with prefix (a text's pool
         # is its shorter prefix's, narrowed by a character)
@@ -104,7 +107,7 @@ class Grounding:
         # handle, key, bytes, number, text, escape (a text's backslash), op, free or None
         self.kind: str | None = None
         self.prefix = ""
-        self.masks: dict[tuple[str, str], np.ndarray] = {}
+        self.masks: dict[tuple, np.ndarray] = {}  # (kind, prefix[, used]) -> allowed
         self.start = self._start_mask()
 
     def copy(self) -> Grounding:
@@ -200,7 +203,7 @@ class Grounding:
                 pool = [t for t in self._pool(prefix[:-1]) if t.startswith(prefix)]
             else:
                 used = Counter(self.used)
-                pool = [t for t, n in self.texts.items() if n > used[t]]
+                pool = [t for t, n in source_texts(self.source).items() if n > used[t]]
             self.pools[prefix, self.used] = pool
         return pool
 

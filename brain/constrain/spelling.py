@@ -67,12 +67,13 @@ NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
 NUMBER_WORDS |= {"once": "1", "twice": "2", "thrice": "3", "dozen": "12", "hundred": "100"}
 
+
 def source_words(source: str) -> frozenset[str]:
     """The names a handle may have: the words of ``source`` as written and in lower case,
     runs of up to ``MAX_NAME_WORDS`` neighbouring words (apart by spaces or hyphens) joined
     with ``_`` in lower case ("the crash reports" -> ``crash_reports``, the one rule by which
     a noun phrase names a handle), its HLXL handles' names, and ``FIXED_NAMES``; no
-    ``NOT_NAMES`` word and no run holding a ``FUNCTION_WORDS`` word."""
+    ``NOT_NAMES`` word and no run holding a ``BETWEEN_WORDS`` word."""
     words = WORD.findall(source)
     names = {w for w in words if w.lower() not in NOT_NAMES}
     names |= {w.lower() for w in names} | set(HLXL_HANDLE.findall(source))

@@ -70,36 +70,27 @@ def _ends(source: str) -> frozenset[int]:
     return frozenset(ends)
 
 
-class TextLayout:
-    """Where the texts of one source lie (``text_spans``), found in one pass.
-
-    ``starts``: ``(i, limit)`` for each place a text outside quotes may start, with the
-    first position it may not reach (the next quoted stretch); ``ends``: where such a text
-    may end; ``whole``: the quoted stretches' contents (and in a code source, ``fix`` or
-    ``hlxl2lcr``, the text a string with escapes spells), each one text."""
-
-    __slots__ = ("source", "starts", "ends", "whole")
-
-    def __init__(self, source: str):
-        self.source = source
-        quoted = [m.span(2) for m in QUOTED.finditer(source)]
-        self.whole: Counter = Counter()
-        outside = [True] * (len(source) + 1)
-        for a, b in quoted:
-            body = source[a:b]
-            self.whole[body] += b > a
-            if "\\" in body:  # in a code source, the text the string spells
-                self.whole[ESCAPED.sub(r"\1", body)] += body != ESCAPED.sub(r"\1", body)
-            outside[a - 1:b + 1] = [False] * (b - a + 2)
-        self.whole = +self.whole
-        starts, limit = [], len(source)  # backwards: where the next quoted stretch begins
-        for i in range(len(source) - 1, -1, -1):
-            if not outside[i]:
-                limit = i
-            elif _opens(source, i):
-                starts.append((i, limit))
-        self.starts = tuple(reversed(starts))
-        self.ends = _ends(source)
+def _layout(source: str) -> tuple[Counter, list[tuple[int, int]], list[int]]:
+    """Where the texts of ``source`` lie, found in one pass: the quoted stretches' contents
+    (and in a code source, ``fix`` or ``hlxl2lcr``, the text a string with escapes spells),
+    each one text; ``(i, limit)`` for each place a text outside quotes may start, with the
+    first position it may not reach (the next quoted stretch); where such a text may end."""
+    whole: Counter = Counter()
+    outside = [True] * (len(source) + 1)
+    for m in QUOTED.finditer(source):
+        a, b = m.span(2)
+        body = source[a:b]
+        whole[body] += b > a
+        spelt = ESCAPED.sub(r"\1", body)  # in a code source, the text the string spells
+        whole[spelt] += spelt != body
+        outside[a - 1:b + 1] = [False] * (b - a + 2)
+    starts, limit = [], len(source)  # backwards: where the next quoted stretch begins
+    for i in range(len(source) - 1, -1, -1):
+        if not outside[i]:
+            limit = i
+        elif _opens(source, i):
+            starts.append((i, limit))
+    return +whole, starts[::-1], sorted(_ends(source))
 
 
 def text_spans(source: str) -> Counter:
@@ -107,14 +98,12 @@ def text_spans(source: str) -> Counter:
     every quoted stretch (whole, ``QUOTED``), and every stretch outside quotes that starts and
     ends where a word does (``_opens``, ``_ends``) and is not only function words (``NOT_NAMES``:
     "the", "for the")."""
-    layout = TextLayout(source)
-    spans = Counter(layout.whole)
-    ends = sorted(layout.ends)
+    spans, starts, ends = _layout(source)
     # A stretch starts and ends outside words, so it holds whole words: it is only function
     # words when it ends past its first word and before its first name word ends.
     words = [(m.start(), m.end(), m.group().lower() not in NOT_NAMES)
              for m in WORD.finditer(source)]
-    for i, limit in layout.starts:
+    for i, limit in starts:
         inside = [(b, name) for a, b, name in words if a >= i]
         first = inside[0][0] if inside else len(source) + 1
         named = next((b for b, name in inside if name), len(source) + 1)
